@@ -1,0 +1,25 @@
+"""braindecode-stbalance: seizure-ratio categorisation and balanced sampling for braindecode."""
+
+# License: BSD (3-clause)
+
+from .categories import CATEGORIES, categorize, category_counts, split_by_category, window_table
+from .labels import SeizureLabels, is_seizure_label
+from .preprocessing import SeizureRatio, annotate_seizure_ratio
+from .ratio import count_in_windows, seizure_sample_intervals, window_seizure_ratio
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CATEGORIES",
+    "SeizureLabels",
+    "SeizureRatio",
+    "annotate_seizure_ratio",
+    "categorize",
+    "category_counts",
+    "count_in_windows",
+    "is_seizure_label",
+    "seizure_sample_intervals",
+    "split_by_category",
+    "window_seizure_ratio",
+    "window_table",
+]

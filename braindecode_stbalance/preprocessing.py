@@ -1,0 +1,383 @@
+"""The braindecode preprocessing step that writes seizure ratio and category.
+
+``SeizureRatio`` is a :class:`braindecode.preprocessing.Preprocessor`; the
+same operation on a whole corpus is :func:`annotate_seizure_ratio`. Both read
+only the recordings' annotations and window positions, never EEG samples, so
+lazily loaded recordings stay unloaded.
+"""
+
+# License: BSD (3-clause)
+
+from __future__ import annotations
+
+import inspect
+from importlib import import_module
+
+import mne
+import numpy as np
+from braindecode.datasets import BaseConcatDataset
+from braindecode.datasets.base import EEGWindowsDataset, RawDataset, WindowsDataset
+from braindecode.preprocessing import Preprocessor
+from tqdm.auto import tqdm
+
+from .categories import (
+    CATEGORY_COLUMN,
+    RATIO_COLUMN,
+    _describe,
+    categorize,
+    category_array,
+    check_full_threshold,
+)
+from .labels import SeizureLabels
+from .ratio import window_seizure_ratio
+
+__all__ = ["SeizureRatio", "annotate_seizure_ratio"]
+
+_TARGETS = (None, "binary", "category")
+
+
+def _check_target(target):
+    if target not in _TARGETS:
+        raise ValueError(
+            f"target must be None, 'binary' or 'category', got {target!r}."
+        )
+    return target
+
+
+def _lazy_metadata_error(where):
+    return TypeError(
+        f"{where} was windowed with lazy_metadata=True: its metadata is a "
+        "braindecode _LazyDataFrame, which cannot hold seizure columns. "
+        "Re-window with lazy_metadata=False (the default), or categorise it "
+        "with SeizureManifest, which keeps the categories outside the dataset."
+    )
+
+
+def _not_windowed_error(where):
+    return TypeError(
+        f"{where} is not windowed (a RawDataset): seizure ratios are per "
+        "window. Window it first, e.g. with braindecode's "
+        "create_fixed_length_windows, then apply SeizureRatio."
+    )
+
+
+def _window_positions(ds, where):
+    """Return (mne object, metadata frames to write, abs starts, abs stops, first_samp, n_times)."""
+    if isinstance(ds, EEGWindowsDataset):
+        raw = ds.raw
+        md = ds.metadata
+        if not hasattr(md, "columns"):
+            raise _lazy_metadata_error(where)
+        first = int(raw.first_samp)
+        starts = md["i_start_in_trial"].to_numpy(np.int64) + first
+        stops = md["i_stop_in_trial"].to_numpy(np.int64) + first
+        return raw, [md], starts, stops, first, int(raw.n_times)
+    if isinstance(ds, WindowsDataset):
+        frames = [ds.metadata]
+        epochs = ds.windows
+        if epochs.metadata is not ds.metadata:
+            frames.append(epochs.metadata)
+        starts, stops = _epochs_positions(epochs)
+        return epochs, frames, starts, stops, _epochs_first_samp(epochs), None
+    if isinstance(ds, RawDataset):
+        raise _not_windowed_error(where)
+    raise TypeError(f"{where}: expected a braindecode windows dataset, got {type(ds).__name__}.")
+
+
+def _epochs_positions(epochs):
+    sfreq = epochs.info["sfreq"]
+    offset = int(round(epochs.times[0] * sfreq))
+    starts = epochs.events[:, 0].astype(np.int64) + offset
+    return starts, starts + len(epochs.times)
+
+
+def _epochs_first_samp(epochs):
+    raw = getattr(epochs, "_raw", None)
+    return int(raw.first_samp) if raw is not None else 0
+
+
+def _seizure_ratio_of(mne_obj, starts, stops, first, n_times, labels, where):
+    annotations = mne_obj.annotations
+    if annotations is None or len(annotations) == 0:
+        return np.zeros(starts.shape, dtype=np.float64)
+    is_seiz = labels(annotations.description)
+    try:
+        return window_seizure_ratio(
+            annotations.onset[is_seiz],
+            annotations.duration[is_seiz],
+            mne_obj.info["sfreq"],
+            starts,
+            stops,
+            first_samp=first,
+            n_times=n_times,
+        )
+    except ValueError as err:
+        # report the index in the recording's own annotation list
+        msg = str(err)
+        if msg.startswith("Invalid annotation at index"):
+            local = int(msg.split("index ")[1].split(":")[0])
+            msg = msg.replace(
+                f"index {local}", f"index {int(np.flatnonzero(is_seiz)[local])}", 1
+            )
+        raise ValueError(f"{where}: {msg}") from None
+
+
+def _write_columns(ds, frames, ratio, full_threshold, target):
+    codes = categorize(ratio, full_threshold)
+    cats = category_array(codes)
+    for md in frames:
+        md[RATIO_COLUMN] = ratio
+        md[CATEGORY_COLUMN] = cats
+        if target is not None:
+            md["target"] = (codes > 0).astype(np.int64) if target == "binary" else codes.astype(np.int64)
+    if target is not None and ds is not None and getattr(ds, "targets_from", "metadata") == "metadata":
+        ds.y = frames[0]["target"].to_list()
+
+
+def _annotate_dataset(ds, labels, full_threshold, target, where):
+    mne_obj, frames, starts, stops, first, n_times = _window_positions(ds, where)
+    ratio = _seizure_ratio_of(mne_obj, starts, stops, first, n_times, labels, where)
+    _write_columns(ds, frames, ratio, full_threshold, target)
+    return ratio
+
+
+def annotate_seizure_ratio(
+    concat_ds, labels=None, full_threshold=1.0, target=None, progress=None
+):
+    """Write ``seizure_ratio`` and ``seizure_category`` into every window's metadata.
+
+    The function form of :class:`SeizureRatio`, for a whole corpus at once.
+
+    Parameters
+    ----------
+    concat_ds : braindecode.datasets.BaseConcatDataset
+        A windowed corpus (:class:`~braindecode.datasets.EEGWindowsDataset`
+        or :class:`~braindecode.datasets.WindowsDataset` recordings).
+    labels : None | collection of str | callable
+        Which annotation descriptions are seizures; see
+        :class:`~braindecode_stbalance.labels.SeizureLabels`. ``None``: TUSZ
+        seizure labels and SzCORE ``sz*`` event types.
+    full_threshold : float
+        Ratio from which a window is ``"full_seizure"``, in (0, 1].
+    target : None | "binary" | "category"
+        Also set the windows' training target: ``"binary"`` is 1 for a window
+        with any seizure sample (ratio > 0), else 0; ``"category"`` is the
+        category code (0 no, 1 partial, 2 full seizure). ``None`` leaves the
+        target alone.
+    progress : bool | None
+        Show a progress bar. ``None``: only for corpora of more than 1,000
+        recordings.
+
+    Returns
+    -------
+    concat_ds : braindecode.datasets.BaseConcatDataset
+        The same corpus, annotated in place.
+
+    Raises
+    ------
+    TypeError
+        If the corpus is not windowed or has lazy metadata.
+    ValueError
+        If an annotation is invalid (NaN or negative onset/duration); the
+        message names the recording and the annotation index.
+    """
+    if not isinstance(concat_ds, BaseConcatDataset):
+        raise TypeError(
+            f"concat_ds must be a braindecode BaseConcatDataset, got {type(concat_ds).__name__}."
+        )
+    full_threshold = check_full_threshold(full_threshold)
+    target = _check_target(target)
+    seizure_labels = SeizureLabels(labels)
+    datasets = concat_ds.datasets
+    if progress is None:
+        progress = len(datasets) > 1000
+    for i, ds in enumerate(
+        tqdm(datasets, desc="seizure ratio", unit="rec", disable=not progress)
+    ):
+        _annotate_dataset(
+            ds, seizure_labels, full_threshold, target, f"Recording {i} ({_describe(ds)})"
+        )
+    seizure_labels.warn_unknown(f"this corpus of {len(datasets)} recording(s)")
+    if target is not None:
+        concat_ds.cumulative_sizes = concat_ds.cumsum(concat_ds.datasets)
+    return concat_ds
+
+
+def _owner_of(mne_obj):
+    """Find the braindecode dataset holding ``mne_obj`` in the calling frames.
+
+    braindecode's ``preprocess`` hands a step only the Raw (or Epochs) of a
+    recording. The recording dataset that owns it is a local variable of the
+    caller (``_preprocess``); we look it up by identity (``ds.raw is
+    mne_obj``), reading frames only, never patching braindecode.
+    """
+    frame = inspect.currentframe()
+    try:
+        frame = frame.f_back
+        while frame is not None:
+            for value in list(frame.f_locals.values()):
+                if isinstance(value, (EEGWindowsDataset, RawDataset)):
+                    if getattr(value, "_raw", None) is mne_obj:
+                        return value
+                elif isinstance(value, WindowsDataset):
+                    if getattr(value, "_windows", None) is mne_obj:
+                        return value
+            frame = frame.f_back
+    finally:
+        del frame
+    return None
+
+
+class SeizureRatio(Preprocessor):
+    """Preprocessing step: per-window seizure ratio and category.
+
+    Add it to the list given to :func:`braindecode.preprocessing.preprocess`
+    on a *windowed* corpus. It adds two columns to every window's metadata:
+
+    - ``seizure_ratio``: the fraction of the window's samples inside a seizure
+      annotation, in [0, 1];
+    - ``seizure_category``: ``"no_seizure"`` (ratio == 0), ``"full_seizure"``
+      (ratio >= ``full_threshold``) or ``"partial_seizure"`` (otherwise).
+
+    Ratios come from the annotations by interval arithmetic; no EEG sample is
+    read, so lazily loaded recordings stay unloaded.
+
+    Parameters
+    ----------
+    labels : None | collection of str | callable
+        Which annotation descriptions are seizures (case-insensitive). ``None``
+        uses the TUSZ seizure labels (``seiz``, ``fnsz``, ``gnsz``, ...) and
+        every SzCORE/BIDS event type starting with ``sz``.
+    full_threshold : float
+        Ratio from which a window counts as ``"full_seizure"``, in (0, 1].
+        1.0 (default) means every sample, as in SeizureTransformer.
+    target : None | "binary" | "category"
+        Also set the training target (see :func:`annotate_seizure_ratio`).
+
+    Notes
+    -----
+    braindecode calls a step with the recording's :class:`mne.Epochs`
+    (``WindowsDataset``, ``use_mne_epochs=True``) or :class:`mne.io.Raw`
+    (``EEGWindowsDataset``, the default). Epochs carry their metadata, so that
+    case needs nothing else. The window table of an ``EEGWindowsDataset``
+    lives on the dataset, not on the Raw: the step finds the dataset that holds
+    this very Raw object among the local variables of its caller (braindecode's
+    ``preprocess``), by identity, without patching braindecode. Called in any
+    other way on a Raw (e.g. ``SeizureRatio().apply(raw)``) it raises a
+    ``TypeError`` that points to :func:`annotate_seizure_ratio`.
+
+    Running the step twice gives the same columns (idempotent).
+    """
+
+    def __init__(self, labels=None, full_threshold=1.0, target=None):
+        self.labels = labels
+        self.full_threshold = full_threshold
+        self.target = target
+        self.fn = "seizure_ratio"
+        self.apply_on_array = False
+        self.kwargs = {}
+        self._labels = None
+
+    @property
+    def _all_attrs(self):
+        return ["labels", "full_threshold", "target"]
+
+    def _seizure_labels(self):
+        if self._labels is None:
+            self._labels = SeizureLabels(self.labels)
+        return self._labels
+
+    def apply(self, raw_or_epochs):
+        """Annotate the windows of the recording that holds ``raw_or_epochs``.
+
+        Parameters
+        ----------
+        raw_or_epochs : mne.io.Raw | mne.Epochs
+            What braindecode's ``preprocess`` hands the step.
+
+        Returns
+        -------
+        mne.io.Raw | mne.Epochs
+            ``raw_or_epochs``, unchanged (only window metadata is written).
+        """
+        full_threshold = check_full_threshold(self.full_threshold)
+        target = _check_target(self.target)
+        owner = _owner_of(raw_or_epochs)
+        labels = self._seizure_labels()
+        if owner is not None:
+            where = f"Recording ({_describe(owner)})"
+            _annotate_dataset(owner, labels, full_threshold, target, where)
+        elif isinstance(raw_or_epochs, mne.BaseEpochs):
+            md = raw_or_epochs.metadata
+            if md is None:
+                raise TypeError(
+                    "SeizureRatio got Epochs without metadata: expected the "
+                    "windows of a braindecode WindowsDataset."
+                )
+            starts, stops = _epochs_positions(raw_or_epochs)
+            where = "Epochs"
+            ratio = _seizure_ratio_of(
+                raw_or_epochs, starts, stops, _epochs_first_samp(raw_or_epochs),
+                None, labels, where,
+            )
+            _write_columns(None, [md], ratio, full_threshold, target)
+        else:
+            raise TypeError(
+                f"SeizureRatio got a {type(raw_or_epochs).__name__} that belongs to "
+                "no braindecode windows dataset it can find. Window positions live on "
+                "the dataset, so use it inside braindecode's "
+                "preprocess(windows_ds, [SeizureRatio()]) on a windowed corpus, or "
+                "call annotate_seizure_ratio(windows_ds)."
+            )
+        self._warned = getattr(self, "_warned", set()) | labels.warn_unknown(
+            "the recordings seen so far (each description is reported once)",
+            exclude=getattr(self, "_warned", set()),
+        )
+        return raw_or_epochs
+
+    def serialize(self):
+        """Return a JSON-safe representation, as braindecode steps do.
+
+        Returns
+        -------
+        dict
+            The init parameters and ``__class_path__``.
+        """
+        labels = self.labels
+        if callable(labels):
+            labels = f"callable:{labels.__module__}.{labels.__qualname__}"
+        elif labels is not None:
+            labels = sorted(str(x) for x in labels)
+        return {
+            "labels": labels,
+            "full_threshold": float(self.full_threshold),
+            "target": self.target,
+            "__class_path__": f"{type(self).__module__}.{type(self).__name__}",
+        }
+
+    @classmethod
+    def deserialize(cls, data):
+        """Rebuild a step from :meth:`serialize`'s output.
+
+        Parameters
+        ----------
+        data : dict
+            As returned by :meth:`serialize`.
+
+        Returns
+        -------
+        SeizureRatio
+            The step.
+        """
+        data = dict(data)
+        data.pop("__class_path__", None)
+        labels = data.get("labels")
+        if isinstance(labels, str) and labels.startswith("callable:"):
+            module, _, name = labels[len("callable:"):].rpartition(".")
+            data["labels"] = getattr(import_module(module), name)
+        return cls(**data)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_labels"] = None
+        return state

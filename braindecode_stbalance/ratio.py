@@ -1,0 +1,187 @@
+"""Interval arithmetic for seizure samples per window (pure NumPy).
+
+Definitions
+-----------
+Sample ``k`` of a recording sits at time ``t_k = k / sfreq`` on the time axis
+of the annotations. Sample ``k`` is a *seizure sample* iff
+``onset <= t_k < onset + duration`` for at least one seizure annotation.
+Overlapping or touching annotations count each sample once; annotations are
+clipped to the recording's samples. The seizure ratio of a window
+``[start, stop)`` (in samples) is ``(seizure samples in it) / (stop - start)``.
+
+The functions below never build a per-sample mask: annotations become sorted,
+merged sample intervals, and window counts come from a prefix sum of interval
+lengths and two :func:`numpy.searchsorted` calls per window batch.
+
+This module knows nothing of MNE, braindecode or torch.
+"""
+
+# License: BSD (3-clause)
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "seizure_sample_intervals",
+    "count_in_windows",
+    "window_seizure_ratio",
+]
+
+
+def _first_sample_at_or_after(times, sfreq):
+    """Smallest integer ``k`` with ``k / sfreq >= times`` (float64 exact).
+
+    ``ceil(times * sfreq)`` can be off by one when the product rounds across
+    an integer; one correction step each way makes the result agree exactly
+    with the comparison ``k / sfreq >= t`` evaluated in float64.
+    """
+    k = np.ceil(times * sfreq)
+    k -= (k - 1) / sfreq >= times
+    k += k / sfreq < times
+    return k
+
+
+def seizure_sample_intervals(onset, duration, sfreq, first_samp=0, n_times=None):
+    """Merge annotation times into disjoint seizure sample intervals.
+
+    Parameters
+    ----------
+    onset : array-like of float, shape (n_annotations,)
+        Annotation onsets in seconds, on the axis where sample ``k`` sits at
+        ``k / sfreq`` (for an :class:`mne.io.Raw`, ``raw.annotations.onset``
+        together with ``first_samp=raw.first_samp``).
+    duration : array-like of float, shape (n_annotations,)
+        Annotation durations in seconds.
+    sfreq : float
+        Sampling frequency in Hz.
+    first_samp : int
+        Index of the recording's first sample on that axis. Intervals are
+        clipped to ``[first_samp, first_samp + n_times)``.
+    n_times : int | None
+        Number of samples of the recording. ``None`` disables clipping at the
+        end.
+
+    Returns
+    -------
+    starts, stops : ndarray of int64, shape (n_intervals,)
+        Sorted, disjoint, non-touching half-open sample intervals
+        ``[starts[j], stops[j])``; empty intervals are dropped.
+
+    Raises
+    ------
+    ValueError
+        If an onset or duration is NaN, infinite or negative; the message gives
+        the index of the first offending annotation.
+    """
+    onset = np.asarray(onset, dtype=np.float64).ravel()
+    duration = np.asarray(duration, dtype=np.float64).ravel()
+    if onset.shape != duration.shape:
+        raise ValueError(
+            f"onset and duration must have the same length, got {onset.size} "
+            f"and {duration.size}."
+        )
+    if not (np.isfinite(sfreq) and sfreq > 0):
+        raise ValueError(f"sfreq must be a positive finite number, got {sfreq!r}.")
+    bad = ~(np.isfinite(onset) & np.isfinite(duration) & (onset >= 0) & (duration >= 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"Invalid annotation at index {i}: onset={onset[i]!r}, "
+            f"duration={duration[i]!r} (both must be finite and >= 0)."
+        )
+    lo = _first_sample_at_or_after(onset, sfreq)
+    hi = _first_sample_at_or_after(onset + duration, sfreq)
+    lo = np.maximum(lo, first_samp)
+    if n_times is not None:
+        hi = np.minimum(hi, first_samp + n_times)
+    keep = hi > lo
+    lo, hi = lo[keep].astype(np.int64), hi[keep].astype(np.int64)
+    if lo.size == 0:
+        return lo, hi
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], hi[order]
+    # running maximum of stops: an interval starts a new run iff it begins
+    # after every earlier interval has ended (touching intervals merge)
+    reach = np.maximum.accumulate(hi)
+    new_run = np.empty(lo.size, dtype=bool)
+    new_run[0] = True
+    new_run[1:] = lo[1:] > reach[:-1]
+    run_starts = np.flatnonzero(new_run)
+    run_ends = np.append(run_starts[1:], lo.size) - 1
+    return lo[run_starts], reach[run_ends]
+
+
+def count_in_windows(starts, stops, win_start, win_stop):
+    """Count the samples of disjoint sorted intervals inside each window.
+
+    Parameters
+    ----------
+    starts, stops : ndarray of int, shape (n_intervals,)
+        Sorted disjoint intervals, as returned by
+        :func:`seizure_sample_intervals`.
+    win_start, win_stop : array-like of int, shape (n_windows,)
+        Half-open windows ``[win_start, win_stop)`` on the same sample axis.
+
+    Returns
+    -------
+    counts : ndarray of int64, shape (n_windows,)
+        Number of interval samples in each window.
+    """
+    win_start = np.asarray(win_start, dtype=np.int64)
+    win_stop = np.asarray(win_stop, dtype=np.int64)
+    if starts.size == 0:
+        return np.zeros(win_start.shape, dtype=np.int64)
+    cum = np.zeros(starts.size + 1, dtype=np.int64)
+    np.cumsum(stops - starts, out=cum[1:])
+    return _covered_before(starts, stops, cum, win_stop) - _covered_before(
+        starts, stops, cum, win_start
+    )
+
+
+def _covered_before(starts, stops, cum, x):
+    """Number of interval samples strictly before position(s) ``x``."""
+    # intervals whose stop <= x lie wholly before x
+    k = np.searchsorted(stops, x, side="right")
+    # the next interval (if any) may start before x: add its covered part
+    nxt = np.minimum(k, starts.size - 1)
+    partial = np.clip(x - starts[nxt], 0, None)
+    partial[k == starts.size] = 0
+    return cum[k] + partial
+
+
+def window_seizure_ratio(
+    onset, duration, sfreq, win_start, win_stop, first_samp=0, n_times=None
+):
+    """Seizure ratio of each window of one recording.
+
+    Parameters
+    ----------
+    onset, duration : array-like of float
+        Seizure annotations (seconds), see :func:`seizure_sample_intervals`.
+    sfreq : float
+        Sampling frequency in Hz.
+    win_start, win_stop : array-like of int
+        Windows ``[win_start, win_stop)`` as sample indices on the same axis
+        as ``first_samp`` (``first_samp + i_start_in_trial`` for a braindecode
+        window).
+    first_samp : int
+        Index of the recording's first sample on that axis.
+    n_times : int | None
+        Number of samples of the recording (``None``: no clipping at the end).
+
+    Returns
+    -------
+    ratio : ndarray of float64, shape (n_windows,)
+        Fraction of each window's samples that are seizure samples, in [0, 1].
+    """
+    win_start = np.asarray(win_start, dtype=np.int64)
+    win_stop = np.asarray(win_stop, dtype=np.int64)
+    size = win_stop - win_start
+    if (size <= 0).any():
+        i = int(np.flatnonzero(size <= 0)[0])
+        raise ValueError(
+            f"Window {i} is empty or reversed: [{win_start[i]}, {win_stop[i]})."
+        )
+    starts, stops = seizure_sample_intervals(onset, duration, sfreq, first_samp, n_times)
+    return count_in_windows(starts, stops, win_start, win_stop) / size
