@@ -606,7 +606,7 @@ class SeizureManifest:
             row = rec.iloc[i]
             fields = _CHECKED + (_CHECKED_STRICT if strict else ())
             for field in fields:
-                new, old = info[field], row[field]
+                new, old = _py(info[field]), _py(row[field])
                 if field in ("n_times", "file_size", "file_mtime_ns") and (new == -1 or old == -1):
                     continue
                 if new != old:
@@ -798,6 +798,11 @@ class SeizureManifest:
 
 # ---------------------------------------------------------------------------
 # module helpers
+
+
+def _py(value):
+    """A NumPy scalar as the Python scalar (for messages and comparisons)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _ranges(n_per):
