@@ -15,6 +15,7 @@ from importlib import import_module
 
 import mne
 import numpy as np
+import pandas as pd
 from braindecode.datasets import BaseConcatDataset
 from braindecode.datasets.base import EEGWindowsDataset, RawDataset, WindowsDataset
 from braindecode.preprocessing import Preprocessor
@@ -66,7 +67,7 @@ def _window_positions(ds, where):
     if isinstance(ds, EEGWindowsDataset):
         raw = ds.raw
         md = ds.metadata
-        if not hasattr(md, "columns"):
+        if not isinstance(md, pd.DataFrame):
             raise _lazy_metadata_error(where)
         first = int(raw.first_samp)
         starts = md["i_start_in_trial"].to_numpy(np.int64) + first
