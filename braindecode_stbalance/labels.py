@@ -121,7 +121,7 @@ class SeizureLabels:
             return out
         uniq, inverse = np.unique(descriptions.astype(str), return_inverse=True)
         flags = np.empty(uniq.size, dtype=bool)
-        for j, d in enumerate(uniq):
+        for j, d in enumerate(uniq.tolist()):
             hit = self._cache.get(d)
             if hit is None:
                 seiz = bool(self._predicate(d))

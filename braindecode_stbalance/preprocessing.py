@@ -15,6 +15,7 @@ from importlib import import_module
 
 import mne
 import numpy as np
+import pandas as pd
 from braindecode.datasets import BaseConcatDataset
 from braindecode.datasets.base import EEGWindowsDataset, RawDataset, WindowsDataset
 from braindecode.preprocessing import Preprocessor
@@ -46,7 +47,7 @@ def _check_target(target):
 
 def _lazy_metadata_error(where):
     return TypeError(
-        f"{where} was windowed with lazy_metadata=True: its metadata is a "
+        f"{where()} was windowed with lazy_metadata=True: its metadata is a "
         "braindecode _LazyDataFrame, which cannot hold seizure columns. "
         "Re-window with lazy_metadata=False (the default), or categorise it "
         "with SeizureManifest, which keeps the categories outside the dataset."
@@ -55,22 +56,24 @@ def _lazy_metadata_error(where):
 
 def _not_windowed_error(where):
     return TypeError(
-        f"{where} is not windowed (a RawDataset): seizure ratios are per "
+        f"{where()} is not windowed (a RawDataset): seizure ratios are per "
         "window. Window it first, e.g. with braindecode's "
         "create_fixed_length_windows, then apply SeizureRatio."
     )
 
 
 def _window_positions(ds, where):
-    """Return (mne object, metadata frames to write, abs starts, abs stops, first_samp, n_times)."""
+    """``where`` is a zero-argument callable naming the recording (for errors only).
+
+    Return (mne object, metadata frames to write, abs starts, abs stops, first_samp, n_times)."""
     if isinstance(ds, EEGWindowsDataset):
         raw = ds.raw
         md = ds.metadata
-        if not hasattr(md, "columns"):
+        if not isinstance(md, pd.DataFrame):
             raise _lazy_metadata_error(where)
         first = int(raw.first_samp)
-        starts = md["i_start_in_trial"].to_numpy(np.int64) + first
-        stops = md["i_stop_in_trial"].to_numpy(np.int64) + first
+        starts = ds.crop_inds[:, 1].astype(np.int64) + first
+        stops = ds.crop_inds[:, 2].astype(np.int64) + first
         return raw, [md], starts, stops, first, int(raw.n_times)
     if isinstance(ds, WindowsDataset):
         frames = [ds.metadata]
@@ -81,7 +84,7 @@ def _window_positions(ds, where):
         return epochs, frames, starts, stops, _epochs_first_samp(epochs), None
     if isinstance(ds, RawDataset):
         raise _not_windowed_error(where)
-    raise TypeError(f"{where}: expected a braindecode windows dataset, got {type(ds).__name__}.")
+    raise TypeError(f"{where()}: expected a braindecode windows dataset, got {type(ds).__name__}.")
 
 
 def _epochs_positions(epochs):
@@ -119,15 +122,22 @@ def _seizure_ratio_of(mne_obj, starts, stops, first, n_times, labels, where):
             msg = msg.replace(
                 f"index {local}", f"index {int(np.flatnonzero(is_seiz)[local])}", 1
             )
-        raise ValueError(f"{where}: {msg}") from None
+        raise ValueError(f"{where()}: {msg}") from None
+
+
+def _set_column(md, name, values):
+    if name in md.columns:
+        md[name] = values
+    else:  # known absent: skip pandas' duplicate-label check (the costly part)
+        md.insert(md.shape[1], name, values, allow_duplicates=True)
 
 
 def _write_columns(ds, frames, ratio, full_threshold, target):
     codes = categorize(ratio, full_threshold)
     cats = category_array(codes)
     for md in frames:
-        md[RATIO_COLUMN] = ratio
-        md[CATEGORY_COLUMN] = cats
+        _set_column(md, RATIO_COLUMN, ratio)
+        _set_column(md, CATEGORY_COLUMN, cats)
         if target is not None:
             md["target"] = (codes > 0).astype(np.int64) if target == "binary" else codes.astype(np.int64)
     if target is not None and ds is not None and getattr(ds, "targets_from", "metadata") == "metadata":
@@ -195,7 +205,8 @@ def annotate_seizure_ratio(
         tqdm(datasets, desc="seizure ratio", unit="rec", disable=not progress)
     ):
         _annotate_dataset(
-            ds, seizure_labels, full_threshold, target, f"Recording {i} ({_describe(ds)})"
+            ds, seizure_labels, full_threshold, target,
+            lambda i=i, ds=ds: f"Recording {i} ({_describe(ds)})",
         )
     seizure_labels.warn_unknown(f"this corpus of {len(datasets)} recording(s)")
     if target is not None:
@@ -305,8 +316,8 @@ class SeizureRatio(Preprocessor):
         owner = _owner_of(raw_or_epochs)
         labels = self._seizure_labels()
         if owner is not None:
-            where = f"Recording ({_describe(owner)})"
-            _annotate_dataset(owner, labels, full_threshold, target, where)
+            _annotate_dataset(owner, labels, full_threshold, target,
+                              lambda: f"Recording ({_describe(owner)})")
         elif isinstance(raw_or_epochs, mne.BaseEpochs):
             md = raw_or_epochs.metadata
             if md is None:
@@ -315,10 +326,9 @@ class SeizureRatio(Preprocessor):
                     "windows of a braindecode WindowsDataset."
                 )
             starts, stops = _epochs_positions(raw_or_epochs)
-            where = "Epochs"
             ratio = _seizure_ratio_of(
                 raw_or_epochs, starts, stops, _epochs_first_samp(raw_or_epochs),
-                None, labels, where,
+                None, labels, lambda: "Epochs",
             )
             _write_columns(None, [md], ratio, full_threshold, target)
         else:

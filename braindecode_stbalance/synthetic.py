@@ -55,6 +55,7 @@ def write_synthetic_edf(path, duration, sfreq, seizures, n_channels=2, seed=0,
     info = mne.create_info(list(ch_names), sfreq, "eeg")
     raw = mne.io.RawArray(data, info, verbose="error")
     raw.set_meas_date(pd.Timestamp("2020-01-01", tz="UTC").to_pydatetime())
+    seizures = [(on, min(dur, duration - on)) for on, dur in seizures if on < duration]
     if seizures:
         onsets, durs = zip(*seizures)
         raw.set_annotations(
