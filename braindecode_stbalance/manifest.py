@@ -219,15 +219,36 @@ def _window_size_stride(ds, starts, stops):
     return size, stride
 
 
+def _positions(ds, where):
+    """(mne object, metadata frames, abs starts, abs stops, first_samp, n_times) of a recording.
+
+    As ``preprocessing._window_positions``, plus the Raw behind the Epochs of a
+    ``WindowsDataset`` when there is one (an Epochs read back from FIF keeps a
+    list of file handles in ``_raw``, not a Raw: then ``first_samp`` is 0 and
+    ``n_times`` unknown).
+    """
+    import mne  # noqa: PLC0415
+    from braindecode.datasets.base import WindowsDataset  # noqa: PLC0415
+
+    from .preprocessing import _epochs_positions, _window_positions  # noqa: PLC0415
+
+    if isinstance(ds, WindowsDataset):
+        epochs = ds.windows
+        frames = [ds.metadata]
+        if epochs.metadata is not ds.metadata:
+            frames.append(epochs.metadata)
+        starts, stops = _epochs_positions(epochs)
+        raw = getattr(epochs, "_raw", None)
+        if isinstance(raw, mne.io.BaseRaw):
+            return epochs, frames, starts, stops, int(raw.first_samp), int(raw.n_times)
+        return epochs, frames, starts, stops, 0, None
+    return _window_positions(ds, lambda: where)
+
+
 def _recording_from_dataset(ds, labels, where):
     """Fingerprint, window positions and seizure ratios of one recording."""
-    from .preprocessing import _window_positions  # noqa: PLC0415 (braindecode import)
-
-    mne_obj, _, abs_starts, abs_stops, first, n_times = _window_positions(ds, where)
+    mne_obj, _, abs_starts, abs_stops, first, n_times = _positions(ds, where)
     sfreq = float(mne_obj.info["sfreq"])
-    if n_times is None:  # WindowsDataset: the Raw behind the Epochs, if kept
-        raw = getattr(mne_obj, "_raw", None)
-        n_times = int(raw.n_times) if raw is not None else None
     ann = mne_obj.annotations
     if ann is not None and len(ann):
         is_seiz = labels(ann.description)
@@ -653,7 +674,7 @@ class SeizureManifest:
         braindecode.datasets.BaseConcatDataset
             ``concat_ds``, annotated in place.
         """
-        from .preprocessing import _check_target, _window_positions  # noqa: PLC0415
+        from .preprocessing import _check_target  # noqa: PLC0415
 
         target = _check_target(target)
         if check:
@@ -662,7 +683,7 @@ class SeizureManifest:
         ratio_all = self.windows[RATIO_COLUMN].to_numpy()
         codes_all = _codes(self.windows[CATEGORY_COLUMN])
         for i, ds in enumerate(concat_ds.datasets):
-            _, frames, starts, _, _, _ = _window_positions(ds, f"Recording {i} ({_describe(ds)})")
+            _, frames, starts, _, _, _ = _positions(ds, f"Recording {i} ({_describe(ds)})")
             sl = slice(offsets[i], offsets[i + 1])
             if len(starts) != sl.stop - sl.start:
                 raise ValueError(
