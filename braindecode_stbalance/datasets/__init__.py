@@ -11,6 +11,7 @@ from .bids import (
     szcore_annotations,
     szcore_events_path,
 )
+from .edf import EDFHeader, read_edf_header
 from .tusz import (
     SZCORE19,
     AnnotationFile,
@@ -31,12 +32,14 @@ __all__ = [
     "SzCOREBIDS",
     "TUSZ",
     "CorpusError",
+    "EDFHeader",
     "TUSZAnnotationFile",
     "find_szcore_recordings",
     "find_tusz_recordings",
     "make_tusz_tree",
     "pick_szcore19",
     "read_csv_bi",
+    "read_edf_header",
     "read_szcore_events",
     "read_tusz_csv",
     "szcore19_mapping",
