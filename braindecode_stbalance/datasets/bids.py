@@ -32,7 +32,14 @@ import pandas as pd
 from braindecode.datasets import BaseConcatDataset, BIDSDataset, RawDataset
 
 from ..labels import SeizureLabels, _is_known_non_seizure, _norm
-from .tusz import AnnotationFile, CorpusError, _clip, _recording_end, _to_annotations
+from .tusz import (
+    AnnotationFile,
+    CorpusError,
+    _clip,
+    _recording_end,
+    _str_keys,
+    _to_annotations,
+)
 
 __all__ = [
     "SZCORE_EVENT_COLUMNS",
@@ -178,6 +185,7 @@ def read_szcore_events(path, duration=None, labels=None):
     keep = seiz | ~background
     start, stop, desc = _clip(path, start[keep], stop[keep], desc[keep], end)
     if own:
+        _str_keys(labels)
         labels.warn_unknown(where=os.fspath(path))
     return AnnotationFile(_to_annotations(start, stop, desc), rec_duration)
 
@@ -255,7 +263,7 @@ def szcore_annotations(concat_ds, labels=None, on_error="raise"):
         _set_file_annotations(raw, ann.annotations)
         kept.append(ds)
     if labels is None:
-        tally.warn_unknown(where="the SzCORE events files")
+        _str_keys(tally).warn_unknown(where="the SzCORE events files")
     skipped = pd.DataFrame(failed, columns=["path", "reason"])
     out = concat_ds
     if len(skipped):
@@ -419,7 +427,7 @@ on_ch_mismatch, preload, n_jobs
                 skipped.append({"path": os.fspath(bp.fpath), "reason": str(err)})
                 continue
             datasets.append(ds)
-            unknown.update(unk)
+            unknown.update({str(k): n for k, n in unk.items()})
         self.skipped = pd.DataFrame(skipped, columns=["path", "reason"])
         if unknown:
             tally = SeizureLabels()

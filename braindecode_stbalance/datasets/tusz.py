@@ -281,6 +281,12 @@ def read_tusz_csv(path, duration=None, labels=None):
     return _read(path, duration, labels, per_channel=True)
 
 
+def _str_keys(labels):
+    """Unknown-label tallies keyed by plain ``str`` (not ``numpy.str_``)."""
+    labels.unknown = Counter({str(k): n for k, n in labels.unknown.items()})
+    return labels
+
+
 def _read(path, duration, labels, per_channel):
     own = labels is None
     if own:
@@ -303,6 +309,7 @@ def _read(path, duration, labels, per_channel):
         start, stop, desc = _union_over_channels(start, stop, desc, seiz)
     start, stop, desc = _clip(path, start, stop, desc, end)
     if own:
+        _str_keys(labels)
         labels.warn_unknown(where=os.fspath(path))
     return AnnotationFile(_to_annotations(start, stop, desc), header_duration)
 
@@ -627,7 +634,7 @@ class TUSZ(BaseConcatDataset):
                 skipped.append({"path": row["path"], "reason": str(err)})
                 continue
             datasets.append(ds)
-            unknown.update(unk)
+            unknown.update({str(k): n for k, n in unk.items()})
         self.skipped = pd.DataFrame(skipped, columns=["path", "reason"])
         if unknown:
             tally = SeizureLabels()
