@@ -261,7 +261,7 @@ def make_tusz_tree(root, n_recordings=12, durations=(120, 300, 600), sfreq=64.0,
         patient = f"aaaa{i_patient:04d}"
         session = f"s{i_session + 1:03d}"
         date = f"20{(i_patient % 20):02d}_01_{(i_session % 28) + 1:02d}"
-        montage = montages[(i_patient + i_session) % len(montages)]
+        montage = montages[(i_patient * sessions_per_patient + i_session) % len(montages)]
         token = f"t{i_token:03d}"
         duration = int(rng.choice(durations))
         folder = root / "edf" / split / patient / f"{session}_{date}" / montage

@@ -32,6 +32,7 @@ from braindecode.datasets import BaseConcatDataset, RawDataset
 from ..labels import SeizureLabels, _is_known_non_seizure, _norm
 
 __all__ = [
+    "AnnotationFile",
     "CorpusError",
     "SZCORE19",
     "TUSZ",
@@ -83,8 +84,9 @@ class CorpusError(ValueError):
         super().__init__(f"{where}: {reason}")
 
 
-class TUSZAnnotationFile(NamedTuple):
-    """Result of :func:`read_csv_bi` / :func:`read_tusz_csv`.
+class AnnotationFile(NamedTuple):
+    """Result of the annotation-file readers (:func:`read_csv_bi`,
+    :func:`read_tusz_csv`, :func:`~braindecode_stbalance.datasets.read_szcore_events`).
 
     Attributes
     ----------
@@ -92,11 +94,16 @@ class TUSZAnnotationFile(NamedTuple):
         Non-background events, onsets in seconds from the first sample
         (``orig_time=None``), clipped to the recording end.
     header_duration : float | None
-        The ``# duration = N secs`` header value (None if absent).
+        The recording duration the file states (``# duration = N secs`` of
+        TUSZ files, ``recordingDuration`` of SzCORE files); None if absent.
     """
 
     annotations: mne.Annotations
     header_duration: float | None
+
+
+#: Former name of :class:`AnnotationFile`.
+TUSZAnnotationFile = AnnotationFile
 
 
 # ---------------------------------------------------------------------------
@@ -175,14 +182,14 @@ def _parse_rows(path, term_only):
     return header_duration, rows
 
 
-def _recording_end(path, header_duration, duration):
+def _recording_end(path, header_duration, duration, stated="header says '# duration = {} secs'"):
     if duration is None:
         return header_duration
     if header_duration is not None and abs(header_duration - duration) > DURATION_TOLERANCE:
         raise CorpusError(
-            path, f"header says '# duration = {header_duration} secs' but the EDF "
-            f"lasts {duration:.3f} s: annotation file and EDF do not belong together "
-            "(or one of them is truncated).")
+            path, f"{stated.format(header_duration)} but the EDF lasts {duration:.3f} s: "
+            "annotation file and EDF do not belong together (or one of them is "
+            "truncated).")
     return duration
 
 
@@ -228,7 +235,7 @@ def read_csv_bi(path, duration=None, labels=None):
 
     Returns
     -------
-    TUSZAnnotationFile
+    AnnotationFile
         ``(annotations, header_duration)``. Background (``bckg``) rows are
         validated but not returned: they are the complement of the events.
 
@@ -263,7 +270,7 @@ def read_tusz_csv(path, duration=None, labels=None):
 
     Returns
     -------
-    TUSZAnnotationFile
+    AnnotationFile
         ``(annotations, header_duration)``.
 
     Raises
@@ -272,6 +279,12 @@ def read_tusz_csv(path, duration=None, labels=None):
         As :func:`read_csv_bi` (without the ``TERM`` restriction).
     """
     return _read(path, duration, labels, per_channel=True)
+
+
+def _str_keys(labels):
+    """Unknown-label tallies keyed by plain ``str`` (not ``numpy.str_``)."""
+    labels.unknown = Counter({str(k): n for k, n in labels.unknown.items()})
+    return labels
 
 
 def _read(path, duration, labels, per_channel):
@@ -296,8 +309,9 @@ def _read(path, duration, labels, per_channel):
         start, stop, desc = _union_over_channels(start, stop, desc, seiz)
     start, stop, desc = _clip(path, start, stop, desc, end)
     if own:
+        _str_keys(labels)
         labels.warn_unknown(where=os.fspath(path))
-    return TUSZAnnotationFile(_to_annotations(start, stop, desc), header_duration)
+    return AnnotationFile(_to_annotations(start, stop, desc), header_duration)
 
 
 def _merge(start, stop):
@@ -620,7 +634,7 @@ class TUSZ(BaseConcatDataset):
                 skipped.append({"path": row["path"], "reason": str(err)})
                 continue
             datasets.append(ds)
-            unknown.update(unk)
+            unknown.update({str(k): n for k, n in unk.items()})
         self.skipped = pd.DataFrame(skipped, columns=["path", "reason"])
         if unknown:
             tally = SeizureLabels()
