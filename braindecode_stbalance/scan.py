@@ -25,10 +25,9 @@ from .labels import SeizureLabels
 from .manifest import SeizureManifest, _file_stat, seizure_fingerprint
 from .ratio import count_in_windows
 
-__all__ = ["read_edf_header", "scan_corpus", "window_starts"]
+__all__ = ["scan_corpus", "window_starts"]
 
 FORMATS = ("tusz", "bids")
-_TAL_NAMES = ("EDF Annotations", "BDF Annotations")
 
 
 def window_starts(n_times, size, stride):
@@ -59,90 +58,6 @@ def window_starts(n_times, size, stride):
     return starts
 
 
-def _edf_str(raw):
-    return raw.decode("latin-1").split("\x00")[0]
-
-
-def read_edf_header(path):
-    """Number of samples and sampling frequency of an EDF/BDF file, as MNE reads it.
-
-    Reads only the header (and the file size). For the common case (every
-    signal but the EDF+ annotation channel at one rate) the result is computed
-    exactly as :func:`mne.io.read_raw_edf` does: records counted from the file
-    size, ``sfreq = samples per record / record duration``. Anything else
-    (several rates, a non-EDF file, an odd header) is delegated to
-    :func:`mne.io.read_raw` with ``preload=False``, which also reads only the
-    header.
-
-    Parameters
-    ----------
-    path : str | pathlib.Path
-        The recording.
-
-    Returns
-    -------
-    n_times : int
-        Samples per channel.
-    sfreq : float
-        Sampling frequency in Hz.
-
-    Raises
-    ------
-    OSError
-        If the file cannot be read.
-    ValueError
-        If MNE cannot read the header.
-    """
-    path = os.fspath(path)
-    fast = _fast_edf_header(path)
-    if fast is not None:
-        return fast
-    import mne  # noqa: PLC0415
-
-    raw = mne.io.read_raw(path, preload=False, verbose="error")
-    return int(raw.n_times), float(raw.info["sfreq"])
-
-
-def _fast_edf_header(path):
-    if not path.lower().endswith((".edf", ".bdf")):
-        return None
-    with open(path, "rb") as f:
-        head = f.read(256)
-        if len(head) < 256:
-            return None
-        bdf = head[:1] == b"\xff"
-        if not bdf and head[:8].strip() != b"0":
-            return None
-        try:
-            header_nbytes = int(_edf_str(head[184:192]))
-            int(_edf_str(head[236:244]))  # MNE fails on an unparsable count too
-            record_length = float(_edf_str(head[244:252]))
-            ns = int(_edf_str(head[252:256]))
-        except ValueError:
-            return None
-        if ns <= 0 or header_nbytes != 256 * (ns + 1):
-            return None
-        sig = f.read(256 * ns)
-        if len(sig) < 256 * ns:
-            return None
-        f.seek(0, 2)
-        n_bytes = f.tell()
-    labels = [sig[16 * i:16 * (i + 1)].strip().decode("latin-1") for i in range(ns)]
-    off = 216 * ns
-    try:
-        n_samps = [int(_edf_str(sig[off + 8 * i:off + 8 * (i + 1)])) for i in range(ns)]
-    except ValueError:
-        return None
-    signal = [n for lab, n in zip(labels, n_samps) if lab not in _TAL_NAMES]
-    if not signal or min(signal) != max(signal) or min(signal) <= 0:
-        return None  # several rates (MNE resamples): let MNE decide
-    if record_length == 0:
-        record_length = 1.0
-    total_samps = (n_bytes - header_nbytes) // (3 if bdf else 2)
-    n_records = total_samps // sum(n_samps)
-    return int(n_records * signal[0]), float(signal[0]) * 1.0 / record_length
-
-
 # ---------------------------------------------------------------------------
 # listing
 
@@ -156,11 +71,11 @@ def _list_tusz(root, split, annotations):
 
 
 def _list_bids(root, split, annotations):
-    from .datasets import bids  # noqa: PLC0415
+    from .datasets.bids import find_szcore_recordings  # noqa: PLC0415
 
     if split is not None:
         raise ValueError("--split applies to TUSZ trees only; BIDS trees have no splits.")
-    listing = bids.find_bids_recordings(root)
+    listing = find_szcore_recordings(root)
     return [(p, a, "events") for p, a in zip(listing["path"], listing["events"])]
 
 
@@ -168,7 +83,7 @@ def _read_annotations(kind, ann_path, duration, labels):
     if kind == "events":
         from .datasets.bids import read_szcore_events  # noqa: PLC0415
 
-        return read_szcore_events(ann_path, duration=duration, labels=labels)
+        return read_szcore_events(ann_path, duration=duration, labels=labels).annotations
     from .datasets.tusz import read_csv_bi, read_tusz_csv  # noqa: PLC0415
 
     reader = read_csv_bi if kind == "csv_bi" else read_tusz_csv
@@ -201,19 +116,15 @@ def _to_samples(seconds, sfreq, what, path):
 def _scan_one(task):
     """Categorise one recording; returns ('ok', result) or ('error', message)."""
     path, ann_path, kind, window, stride, resample = task
+    from .datasets.edf import read_edf_header  # noqa: PLC0415
     from .datasets.tusz import CorpusError  # noqa: PLC0415
 
     labels = _WORKER["labels"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            try:
-                n_times, sfreq = read_edf_header(path)
-            except FileNotFoundError:
-                raise CorpusError(path, "recording file not found.") from None
-            except Exception as exc:  # MNE raises many types on broken headers
-                raise CorpusError(path, f"unreadable EDF header ({type(exc).__name__}: "
-                                  f"{exc}).") from exc
+            header = read_edf_header(path)
+            n_times, sfreq = header.n_times, header.sfreq
             if n_times <= 0:
                 raise CorpusError(path, "the EDF holds no data record.")
             ann = _read_annotations(kind, ann_path, n_times / sfreq, labels)
