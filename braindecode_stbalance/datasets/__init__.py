@@ -2,6 +2,7 @@
 
 # License: BSD (3-clause)
 
+from ._szcore_tree import make_szcore_tree, write_szcore_events
 from ._tusz_tree import make_tusz_tree, write_csv_bi, write_tusz_csv, write_tusz_edf
 from .bids import (
     SZCORE_EVENT_COLUMNS,
@@ -36,6 +37,7 @@ __all__ = [
     "TUSZAnnotationFile",
     "find_szcore_recordings",
     "find_tusz_recordings",
+    "make_szcore_tree",
     "make_tusz_tree",
     "pick_szcore19",
     "read_csv_bi",
@@ -46,6 +48,7 @@ __all__ = [
     "szcore_annotations",
     "szcore_events_path",
     "write_csv_bi",
+    "write_szcore_events",
     "write_tusz_csv",
     "write_tusz_edf",
 ]
