@@ -132,14 +132,14 @@ def test_chbmit_siena_loaders_fixed(tree, cls):
 
 
 def test_seizure_free_recording_has_no_events(tree):
-    root, truth = tree
+    _root, truth = tree
     row = truth[truth["seizures"].map(len) == 0].iloc[0]
     ann, rec_dur = read_szcore_events(row.events, duration=row.duration)
     assert len(ann) == 0 and rec_dur == row.duration
 
 
 def test_crop_after_fix_keeps_onsets(tree):
-    root, truth = tree
+    root, _truth = tree
     ds = szcore_annotations(BIDSDataset(root))
     i = next(i for i, r in enumerate(ds.datasets) if len(r.raw.annotations))
     raw = ds.datasets[i].raw

@@ -15,8 +15,8 @@ from .bids import (
 from .edf import EDFHeader, read_edf_header
 from .tusz import (
     SZCORE19,
-    AnnotationFile,
     TUSZ,
+    AnnotationFile,
     CorpusError,
     TUSZAnnotationFile,
     find_tusz_recordings,
@@ -29,11 +29,11 @@ from .tusz import (
 __all__ = [
     "SZCORE19",
     "SZCORE_EVENT_COLUMNS",
-    "AnnotationFile",
-    "SzCOREBIDS",
     "TUSZ",
+    "AnnotationFile",
     "CorpusError",
     "EDFHeader",
+    "SzCOREBIDS",
     "TUSZAnnotationFile",
     "find_szcore_recordings",
     "find_tusz_recordings",

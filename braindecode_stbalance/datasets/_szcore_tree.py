@@ -128,7 +128,7 @@ def make_szcore_tree(root, n_subjects=2, runs_per_subject=2, durations=(60, 120)
                 write_szcore_events(events, float(duration), seizures,
                                     date_time=(start + datetime.timedelta(hours=i_run))
                                     .replace(tzinfo=None))
-                rows.append(dict(path=os.fspath(bp.fpath), events=os.fspath(events),
-                                 subject=bp.subject, session=bp.session, run=bp.run,
-                                 duration=float(duration), seizures=seizures))
+                rows.append({"path": os.fspath(bp.fpath), "events": os.fspath(events),
+                                 "subject": bp.subject, "session": bp.session, "run": bp.run,
+                                 "duration": float(duration), "seizures": seizures})
     return pd.DataFrame(rows).sort_values("path", ignore_index=True)
