@@ -131,6 +131,23 @@ def test_chbmit_siena_loaders_fixed(tree, cls):
     _ratios_match_truth(ds, truth)
 
 
+def test_szcore_annotations_on_windowed_corpus(tree):
+    """Fixing after windowing (EEGWindowsDataset keeps the raw) also works."""
+    root, truth = tree
+    ds = BIDSDataset(root)
+    win = create_fixed_length_windows(ds, window_size_samples=640,
+                                      window_stride_samples=320, drop_last_window=False)
+    szcore_annotations(win)
+    annotate_seizure_ratio(win)
+    table = window_table(win)
+    by_path = {p: s for p, s in zip(truth["path"], truth["seizures"])}
+    for i, rec in enumerate(win.datasets):
+        t = table[table["recording"] == i]
+        ref = _brute_force_ratio(rec.raw, by_path[str(rec.description["path"])],
+                                 t["i_start_in_trial"], t["i_stop_in_trial"])
+        np.testing.assert_allclose(t["seizure_ratio"], ref)
+
+
 def test_seizure_free_recording_has_no_events(tree):
     _root, truth = tree
     row = truth[truth["seizures"].map(len) == 0].iloc[0]

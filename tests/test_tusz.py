@@ -79,6 +79,16 @@ def test_find_tusz_recordings(tree):
         truth["split"].isin(["dev", "eval"]).sum()
     with pytest.raises(ValueError, match="split"):
         find_tusz_recordings(root, split="test")
+    below = find_tusz_recordings(root / "edf" / "train")  # a folder below edf/
+    assert set(below["split"]) == {"train"} and below["montage"].notna().all()
+
+
+def test_corpus_error_pickles():
+    import pickle
+
+    err = pickle.loads(pickle.dumps(CorpusError("/a/b.csv_bi", "bad row", 7)))
+    assert (err.path, err.reason, err.line) == ("/a/b.csv_bi", "bad row", 7)
+    assert str(err) == "/a/b.csv_bi, line 7: bad row"
 
 
 def test_find_tusz_recordings_empty(tmp_path):

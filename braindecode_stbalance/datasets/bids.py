@@ -211,7 +211,10 @@ def szcore_annotations(concat_ds, labels=None, on_error="raise"):
     For a corpus loaded with braindecode's ``BIDSDataset``, ``CHBMIT`` or
     ``SIENA`` (whose annotations are all named ``'n/a'``), reads each
     recording's ``*_events.tsv`` and replaces the raw's annotations. Call it
-    before windowing.
+    before cropping the end of the recordings (``recordingDuration`` is
+    checked against the file's length); windowed corpora
+    (``EEGWindowsDataset``) can be fixed too, before their seizure ratios are
+    computed.
 
     Parameters
     ----------

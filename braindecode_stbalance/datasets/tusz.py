@@ -83,6 +83,9 @@ class CorpusError(ValueError):
         where = self.path if line is None else f"{self.path}, line {line}"
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self):  # picklable across joblib workers
+        return type(self), (self.path, self.reason, self.line)
+
 
 class AnnotationFile(NamedTuple):
     """Result of the annotation-file readers (:func:`read_csv_bi`,
@@ -354,13 +357,13 @@ def _union_over_channels(start, stop, desc, seiz):
 # ---------------------------------------------------------------------------
 # listing
 # ---------------------------------------------------------------------------
-def _describe_path(path, root):
+def _describe_path(path):
     p = Path(path)
-    parts = p.relative_to(root).parts if p.is_relative_to(root) else p.parts
-    folders = list(parts[:-1])
+    folders = list(p.parts[:-1])
     d = {"path": os.fspath(p), "split": None, "patient": None, "subject": None,
              "session": None, "date": None, "montage": None, "token": None}
-    split = next((f for f in folders if f.lower() in _SPLITS), None)
+    # <split>/<patient>/<session>_<date>/<montage>/<file>: the split is 4 levels up
+    split = next((f for f in reversed(folders[-4:]) if f.lower() in _SPLITS), None)
     d["split"] = split.lower() if split is not None else None
     m = _FILE_RE.match(p.stem)
     if m is not None:
@@ -422,7 +425,7 @@ def find_tusz_recordings(root, split=None):
             if name.lower().endswith(".edf"):
                 paths.append(os.path.join(dirpath, name))
     paths.sort()
-    rows = [_describe_path(p, base) for p in paths]
+    rows = [_describe_path(p) for p in paths]
     columns = ["path", "split", "patient", "subject", "session", "date", "montage",
                "token", "csv_bi", "csv"]
     df = pd.DataFrame(rows, columns=columns[:-2])
