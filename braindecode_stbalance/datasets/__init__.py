@@ -2,6 +2,7 @@
 
 # License: BSD (3-clause)
 
+from ._szcore_tree import make_szcore_tree, write_szcore_events
 from ._tusz_tree import make_tusz_tree, write_csv_bi, write_tusz_csv, write_tusz_edf
 from .bids import (
     SZCORE_EVENT_COLUMNS,
@@ -14,8 +15,8 @@ from .bids import (
 from .edf import EDFHeader, read_edf_header
 from .tusz import (
     SZCORE19,
-    AnnotationFile,
     TUSZ,
+    AnnotationFile,
     CorpusError,
     TUSZAnnotationFile,
     find_tusz_recordings,
@@ -28,14 +29,15 @@ from .tusz import (
 __all__ = [
     "SZCORE19",
     "SZCORE_EVENT_COLUMNS",
-    "AnnotationFile",
-    "SzCOREBIDS",
     "TUSZ",
+    "AnnotationFile",
     "CorpusError",
     "EDFHeader",
+    "SzCOREBIDS",
     "TUSZAnnotationFile",
     "find_szcore_recordings",
     "find_tusz_recordings",
+    "make_szcore_tree",
     "make_tusz_tree",
     "pick_szcore19",
     "read_csv_bi",
@@ -46,6 +48,7 @@ __all__ = [
     "szcore_annotations",
     "szcore_events_path",
     "write_csv_bi",
+    "write_szcore_events",
     "write_tusz_csv",
     "write_tusz_edf",
 ]

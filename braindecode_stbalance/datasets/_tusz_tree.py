@@ -105,7 +105,7 @@ def write_tusz_edf(path, duration, sfreq=64.0, montage="01_tcp_ar", ch_names=Non
     if int(duration) != duration or duration <= 0:
         raise ValueError(f"duration must be a positive whole number of seconds, got {duration}.")
     rng = np.random.default_rng(seed)
-    n = int(round(duration * sfreq))
+    n = int(np.rint(duration * sfreq))
     signals = [
         edfio.EdfSignal(rng.standard_normal(n) * 20.0, sfreq, label=name,
                         physical_dimension="uV", physical_range=(-500.0, 500.0))
@@ -300,8 +300,8 @@ def make_tusz_tree(root, n_recordings=12, durations=(120, 300, 600), sfreq=64.0,
                 hi = b if j == 1 else round(b - float(rng.uniform(0, (b - a) / 3)), 4)
                 channel_events[TCP_CHANNELS[c]].append((lo, hi, typ))
         write_tusz_csv(folder / f"{stem}.csv", duration, channel_events)
-        rows.append(dict(path=os.fspath(edf_path), split=split, patient=patient,
-                         session=session, date=date, montage=montage, token=token,
-                         duration=float(duration), seizures=seizures))
+        rows.append({"path": os.fspath(edf_path), "split": split, "patient": patient,
+                         "session": session, "date": date, "montage": montage, "token": token,
+                         "duration": float(duration), "seizures": seizures})
     shutil.rmtree(tmpl_dir, ignore_errors=True)  # hard links survive this
     return pd.DataFrame(rows).sort_values("path", ignore_index=True)

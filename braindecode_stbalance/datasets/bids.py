@@ -211,7 +211,10 @@ def szcore_annotations(concat_ds, labels=None, on_error="raise"):
     For a corpus loaded with braindecode's ``BIDSDataset``, ``CHBMIT`` or
     ``SIENA`` (whose annotations are all named ``'n/a'``), reads each
     recording's ``*_events.tsv`` and replaces the raw's annotations. Call it
-    before windowing.
+    before cropping the end of the recordings (``recordingDuration`` is
+    checked against the file's length); windowed corpora
+    (``EEGWindowsDataset``) can be fixed too, before their seizure ratios are
+    computed.
 
     Parameters
     ----------
@@ -318,18 +321,18 @@ def find_szcore_recordings(root, extensions=(".edf",)):
                 continue
             entities = dict(kv.split("-", 1) for kv in m["stem"].split("_") if "-" in kv)
             path = os.path.join(dirpath, name)
-            rows.append(dict(path=path, subject=entities.get("sub"),
-                             session=entities.get("ses"), task=entities.get("task"),
-                             run=entities.get("run"), datatype=m["datatype"],
-                             events=os.fspath(szcore_events_path(path))))
+            rows.append({"path": path, "subject": entities.get("sub"),
+                             "session": entities.get("ses"), "task": entities.get("task"),
+                             "run": entities.get("run"), "datatype": m["datatype"],
+                             "events": os.fspath(szcore_events_path(path))})
     if not rows:
         raise FileNotFoundError(f"No BIDS data files {exts} under {os.fspath(root)!r}.")
     return pd.DataFrame(rows).sort_values("path", ignore_index=True)
 
 
 def _load_szcore(bids_path, extra_params, on_ch_mismatch, preload, on_error):
-    from braindecode.datasets.bids.datasets import _description_from_bids_path
     import mne_bids
+    from braindecode.datasets.bids.datasets import _description_from_bids_path
 
     labels = SeizureLabels()
     msgs = []

@@ -32,10 +32,10 @@ from braindecode.datasets import BaseConcatDataset, RawDataset
 from ..labels import SeizureLabels, _is_known_non_seizure, _norm
 
 __all__ = [
-    "AnnotationFile",
-    "CorpusError",
     "SZCORE19",
     "TUSZ",
+    "AnnotationFile",
+    "CorpusError",
     "TUSZAnnotationFile",
     "find_tusz_recordings",
     "pick_szcore19",
@@ -56,10 +56,10 @@ DURATION_TOLERANCE = 0.5
 _CLIP_SILENT = 0.01
 
 _COLUMNS = ["channel", "start_time", "stop_time", "label", "confidence"]
-_DURATION_RE = re.compile(r"#\s*duration\s*=\s*([-+0-9.eE]+)\s*(?:secs?|s)?\s*$", re.I)
-_FILE_RE = re.compile(r"^(?P<patient>[^_]+)_(?P<session>s\d+)_(?P<token>t\d+)$", re.I)
-_SESSION_RE = re.compile(r"^(?P<session>s\d+)_(?P<date>\d{4}_\d{2}_\d{2})$", re.I)
-_TUSZ_CH_RE = re.compile(r"^\s*EEG\s+(?P<el>[A-Za-z0-9]+)-(?P<ref>REF|LE)\s*$", re.I)
+_DURATION_RE = re.compile(r"#\s*duration\s*=\s*([-+0-9.eE]+)\s*(?:secs?|s)?\s*$", re.IGNORECASE)
+_FILE_RE = re.compile(r"^(?P<patient>[^_]+)_(?P<session>s\d+)_(?P<token>t\d+)$", re.IGNORECASE)
+_SESSION_RE = re.compile(r"^(?P<session>s\d+)_(?P<date>\d{4}_\d{2}_\d{2})$", re.IGNORECASE)
+_TUSZ_CH_RE = re.compile(r"^\s*EEG\s+(?P<el>[A-Za-z0-9]+)-(?P<ref>REF|LE)\s*$", re.IGNORECASE)
 _SPLITS = ("train", "dev", "eval")
 
 
@@ -82,6 +82,9 @@ class CorpusError(ValueError):
         self.line = line
         where = self.path if line is None else f"{self.path}, line {line}"
         super().__init__(f"{where}: {reason}")
+
+    def __reduce__(self):  # picklable across joblib workers
+        return type(self), (self.path, self.reason, self.line)
 
 
 class AnnotationFile(NamedTuple):
@@ -338,7 +341,7 @@ def _union_over_channels(start, stop, desc, seiz):
             cover = Counter()
             for d, w in zip(d_sz[group == g], w_sz[group == g]):
                 cover[str(d)] += float(w)
-            best = sorted(cover.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            best = min(cover.items(), key=lambda kv: (-kv[1], kv[0]))[0]
             out_a.append(a[g])
             out_b.append(b[g])
             out_d.append(best)
@@ -354,13 +357,13 @@ def _union_over_channels(start, stop, desc, seiz):
 # ---------------------------------------------------------------------------
 # listing
 # ---------------------------------------------------------------------------
-def _describe_path(path, root):
+def _describe_path(path):
     p = Path(path)
-    parts = p.relative_to(root).parts if p.is_relative_to(root) else p.parts
-    folders = list(parts[:-1])
-    d = dict(path=os.fspath(p), split=None, patient=None, subject=None,
-             session=None, date=None, montage=None, token=None)
-    split = next((f for f in folders if f.lower() in _SPLITS), None)
+    folders = list(p.parts[:-1])
+    d = {"path": os.fspath(p), "split": None, "patient": None, "subject": None,
+             "session": None, "date": None, "montage": None, "token": None}
+    # <split>/<patient>/<session>_<date>/<montage>/<file>: the split is 4 levels up
+    split = next((f for f in reversed(folders[-4:]) if f.lower() in _SPLITS), None)
     d["split"] = split.lower() if split is not None else None
     m = _FILE_RE.match(p.stem)
     if m is not None:
@@ -422,7 +425,7 @@ def find_tusz_recordings(root, split=None):
             if name.lower().endswith(".edf"):
                 paths.append(os.path.join(dirpath, name))
     paths.sort()
-    rows = [_describe_path(p, base) for p in paths]
+    rows = [_describe_path(p) for p in paths]
     columns = ["path", "split", "patient", "subject", "session", "date", "montage",
                "token", "csv_bi", "csv"]
     df = pd.DataFrame(rows, columns=columns[:-2])
