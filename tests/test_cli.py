@@ -284,3 +284,31 @@ def test_interrupted_scan_keeps_previous_manifest(big_tree, tree, tmp_path, sig)
         assert code == 143 and "terminated; nothing was written" in err
     else:
         assert code == -signal.SIGKILL
+
+
+# ---------------------------------------------------------------------------
+# SzCORE / BIDS
+
+
+def test_scan_bids_equals_szcore_reader_pipeline(tmp_path, capsys):
+    from braindecode_stbalance.datasets import SzCOREBIDS
+    from braindecode_stbalance.datasets._szcore_tree import make_szcore_tree
+
+    truth = make_szcore_tree(tmp_path / "bids", n_subjects=2, runs_per_subject=2,
+                             durations=(60, 90), sfreq=SFREQ, seizure_fraction=1.0, seed=4)
+    out = tmp_path / "bids.parquet"
+    assert main(["scan", str(tmp_path / "bids"), "--format", "bids", "--window", "4",
+                 "--stride", "1", "--out", str(out), "--quiet"]) == 0
+    scanned = SeizureManifest.load(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = SzCOREBIDS(root=tmp_path / "bids")
+    # both list the recordings in path order
+    assert [os.path.abspath(p) for p in truth["path"]] == scanned.recordings["path"].tolist()
+    ref = reference_manifest(corpus, 128, 32)
+    assert_same_manifest(scanned, ref)
+    assert scanned.recordings["n_seizure_events"].sum() == sum(len(s) for s in truth["seizures"])
+    scanned.check(_windows(SzCOREBIDS(root=tmp_path / "bids"), 128, 32))
+    assert main(["scan", str(tmp_path / "bids"), "--format", "bids", "--split", "train",
+                 "--out", str(out), "--quiet"]) == 1
+    assert "--split applies to TUSZ" in capsys.readouterr().err
