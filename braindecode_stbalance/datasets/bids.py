@@ -1,0 +1,446 @@
+"""SzCORE / BIDS seizure corpora (CHB-MIT, Siena, SeizeIT, TUSZ-BIDS, ...).
+
+SzCORE ``*_events.tsv`` files follow HED-SCORE: columns ``onset``,
+``duration``, ``eventType``, ``confidence``, ``channels``, ``dateTime``,
+``recordingDuration``; ``eventType`` is ``sz*`` for seizures and ``bckg`` for
+background (a seizure-free recording has one ``bckg`` row spanning it).
+
+braindecode's :class:`~braindecode.datasets.BIDSDataset` (and its subclasses
+``CHBMIT``, ``SIENA``) read events through :func:`mne_bids.read_raw_bids`,
+which takes annotation descriptions from ``trial_type`` (else ``value``) and,
+lacking both, names every event ``'n/a'``: seizures and background become
+indistinguishable (``eventType`` only survives in ``annotations.extras``).
+:class:`SzCOREBIDS` and :func:`szcore_annotations` give every raw the
+``eventType`` descriptions instead.
+"""
+
+# License: BSD (3-clause)
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import mne
+import numpy as np
+import pandas as pd
+from braindecode.datasets import BaseConcatDataset, BIDSDataset, RawDataset
+
+from ..labels import SeizureLabels, _is_known_non_seizure, _norm
+from .tusz import (
+    AnnotationFile,
+    CorpusError,
+    _clip,
+    _recording_end,
+    _str_keys,
+    _to_annotations,
+)
+
+__all__ = [
+    "SZCORE_EVENT_COLUMNS",
+    "SzCOREBIDS",
+    "find_szcore_recordings",
+    "read_szcore_events",
+    "szcore_annotations",
+    "szcore_events_path",
+]
+
+#: Columns of a SzCORE (HED-SCORE) ``events.tsv`` file, in order.
+SZCORE_EVENT_COLUMNS = ("onset", "duration", "eventType", "confidence", "channels",
+                        "dateTime", "recordingDuration")
+_REQUIRED = ("onset", "duration", "eventType")
+_DATA_SUFFIX_RE = re.compile(r"^(?P<stem>.+)_(?P<datatype>eeg|ieeg|meg)$")
+_NA = ("n/a", "na", "nan", "")
+
+
+def szcore_events_path(data_path):
+    """The ``*_events.tsv`` sidecar of a BIDS data file.
+
+    Parameters
+    ----------
+    data_path : str | pathlib.Path
+        E.g. ``.../sub-01_ses-01_task-szMonitoring_run-00_eeg.edf``.
+
+    Returns
+    -------
+    pathlib.Path
+        E.g. ``.../sub-01_ses-01_task-szMonitoring_run-00_events.tsv``.
+    """
+    p = Path(data_path)
+    name = p.name[: -len("".join(p.suffixes))] if p.suffixes else p.name
+    m = _DATA_SUFFIX_RE.match(name)
+    stem = m["stem"] if m is not None else name
+    return p.with_name(f"{stem}_events.tsv")
+
+
+def _float_or_na(value):
+    return None if value.strip().lower() in _NA else float(value)
+
+
+def _parse_events(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        raise CorpusError(path, "events file not found (every SzCORE recording needs "
+                          "its *_events.tsv beside it).") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(path, f"cannot read events file ({exc}).") from exc
+    header_line = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_line is None:
+        raise CorpusError(path, "empty events file (expected a header row "
+                          f"{chr(9).join(SZCORE_EVENT_COLUMNS)!r}).")
+    columns = [c.strip() for c in lines[header_line].split("\t")]
+    lower = {c.lower(): i for i, c in enumerate(columns)}
+    missing = [c for c in _REQUIRED if c.lower() not in lower]
+    if missing:
+        hint = (" (a 'trial_type' column: this is not a SzCORE file; it is read "
+                "correctly by braindecode's BIDSDataset as is)"
+                if "trial_type" in lower else "")
+        raise CorpusError(path, f"missing column(s) {missing} in the header row "
+                          f"{lines[header_line]!r}{hint}.", header_line + 1)
+    i_on, i_dur, i_type = (lower[c.lower()] for c in _REQUIRED)
+    i_rec = lower.get("recordingduration")
+    rows, rec_durations = [], set()
+    for lineno, line in enumerate(lines[header_line + 1:], header_line + 2):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != len(columns):
+            raise CorpusError(path, f"malformed row {line!r}: {len(parts)} tab-separated "
+                              f"fields, the header has {len(columns)}.", lineno)
+        try:
+            onset = float(parts[i_on])
+            duration = float(parts[i_dur])
+            rec = _float_or_na(parts[i_rec]) if i_rec is not None else None
+        except ValueError:
+            raise CorpusError(path, f"malformed row {line!r}: onset, duration and "
+                              "recordingDuration must be numbers.", lineno) from None
+        label = parts[i_type].strip()
+        if label.lower() in _NA:
+            raise CorpusError(path, f"row {line!r}: empty or n/a eventType.", lineno)
+        if not (math.isfinite(onset) and math.isfinite(duration)):
+            raise CorpusError(path, f"malformed row {line!r}: non-finite time.", lineno)
+        if onset < 0:
+            raise CorpusError(path, f"row {line!r}: negative onset {onset}.", lineno)
+        if duration <= 0:
+            raise CorpusError(path, f"row {line!r}: duration {duration} <= 0 (stop <= "
+                              "start); events must have a positive duration.", lineno)
+        if rec is not None:
+            rec_durations.add(rec)
+        rows.append((onset, onset + duration, label))
+    if len(rec_durations) > 1:
+        raise CorpusError(path, "rows disagree on recordingDuration: "
+                          f"{sorted(rec_durations)}.")
+    return (rec_durations.pop() if rec_durations else None), rows
+
+
+def read_szcore_events(path, duration=None, labels=None):
+    """Read a SzCORE (HED-SCORE) ``events.tsv`` file.
+
+    Parameters
+    ----------
+    path : str | pathlib.Path
+        The ``*_events.tsv`` file.
+    duration : float | None
+        Recording duration in seconds (from the data file). If given,
+        ``recordingDuration`` must agree with it within 0.5 s and events are
+        clipped to it; if None they are clipped to ``recordingDuration``.
+    labels : SeizureLabels | None
+        Vocabulary; unknown event types (neither ``sz*``, nor a TUSZ seizure
+        label, nor ``bckg``) are kept, not counted as seizures and tallied in
+        ``labels.unknown`` (warned about at once if ``labels`` is None).
+
+    Returns
+    -------
+    AnnotationFile
+        ``(annotations, header_duration)``: descriptions are the
+        ``eventType`` values; background rows are validated but not returned.
+
+    Raises
+    ------
+    CorpusError
+        Missing file, missing column, malformed row (file and line named),
+        duration <= 0, or ``recordingDuration`` disagreeing with ``duration``.
+    """
+    own = labels is None
+    if own:
+        labels = SeizureLabels()
+    rec_duration, rows = _parse_events(path)
+    end = _recording_end(path, rec_duration, duration,
+                         stated="recordingDuration is {} s")
+    if rows:
+        start, stop, desc = (np.asarray(x) for x in zip(*rows))
+        start, stop, desc = start.astype(float), stop.astype(float), desc.astype(object)
+    else:
+        start = stop = np.zeros(0)
+        desc = np.zeros(0, dtype=object)
+    seiz = labels(desc)
+    background = np.array([_is_known_non_seizure(_norm(d)) for d in desc], dtype=bool)
+    keep = seiz | ~background
+    start, stop, desc = _clip(path, start[keep], stop[keep], desc[keep], end)
+    if own:
+        _str_keys(labels)
+        labels.warn_unknown(where=os.fspath(path))
+    return AnnotationFile(_to_annotations(start, stop, desc), rec_duration)
+
+
+def _set_file_annotations(raw, ann):
+    """Put file-relative annotations (onset from sample 0 of the file) on raw."""
+    sfreq = raw.info["sfreq"]
+    onset = np.asarray(ann.onset, float)
+    if raw.info["meas_date"] is None:  # onsets would be taken from first_samp
+        onset = onset - raw.first_samp / sfreq
+    raw.set_annotations(mne.Annotations(onset, ann.duration, ann.description,
+                                        orig_time=raw.info["meas_date"]))
+    return raw
+
+
+def _file_duration(raw):
+    return (raw.last_samp + 1) / raw.info["sfreq"]
+
+
+def szcore_annotations(concat_ds, labels=None, on_error="raise"):
+    """Give every recording of a BIDS corpus its SzCORE ``eventType`` annotations.
+
+    For a corpus loaded with braindecode's ``BIDSDataset``, ``CHBMIT`` or
+    ``SIENA`` (whose annotations are all named ``'n/a'``), reads each
+    recording's ``*_events.tsv`` and replaces the raw's annotations. Call it
+    before cropping the end of the recordings (``recordingDuration`` is
+    checked against the file's length); windowed corpora
+    (``EEGWindowsDataset``) can be fixed too, before their seizure ratios are
+    computed.
+
+    Parameters
+    ----------
+    concat_ds : braindecode.datasets.BaseConcatDataset
+        Recordings (``RawDataset``, or ``EEGWindowsDataset`` whose raw is
+        updated) whose description ``path`` (else ``raw.filenames``) is a BIDS
+        data file.
+    labels : SeizureLabels | None
+        Vocabulary; unknown event types are warned about once, with counts.
+    on_error : ``"raise"`` | ``"skip"``
+        A recording whose events file is missing or invalid: raise
+        :class:`CorpusError`, or leave it out of the returned corpus (listed
+        in its ``skipped`` attribute, warned once) so that it can never be
+        silently labelled with ``'n/a'`` events.
+
+    Returns
+    -------
+    braindecode.datasets.BaseConcatDataset
+        ``concat_ds`` itself, modified in place, when no recording was
+        skipped; otherwise a new corpus of the remaining recordings. Its
+        ``skipped`` attribute is a DataFrame (``path``, ``reason``).
+    """
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
+    tally = SeizureLabels() if labels is None else labels
+    failed, kept = [], []
+    for i, ds in enumerate(concat_ds.datasets):
+        raw = getattr(ds, "raw", None)
+        if raw is None:
+            raise TypeError(f"Recording {i} is a {type(ds).__name__} without a raw: "
+                            "apply szcore_annotations before creating mne.Epochs windows.")
+        desc = getattr(ds, "description", None)
+        path = None
+        if desc is not None and "path" in desc and desc["path"] is not None:
+            path = desc["path"]
+        elif raw.filenames and raw.filenames[0] is not None:
+            path = raw.filenames[0]
+        if path is None:
+            raise ValueError(f"Recording {i}: no 'path' in its description and no "
+                             "file behind its raw; cannot find its events.tsv.")
+        events = szcore_events_path(path)
+        try:
+            ann = read_szcore_events(events, duration=_file_duration(raw), labels=tally)
+        except CorpusError as exc:
+            if on_error == "raise":
+                raise
+            failed.append({"path": os.fspath(path), "reason": str(exc)})
+            continue
+        _set_file_annotations(raw, ann.annotations)
+        kept.append(ds)
+    if labels is None:
+        _str_keys(tally).warn_unknown(where="the SzCORE events files")
+    skipped = pd.DataFrame(failed, columns=["path", "reason"])
+    out = concat_ds
+    if len(skipped):
+        warnings.warn(f"{len(skipped)} recording(s) without a valid SzCORE events file "
+                      f"were left out. First: {skipped['reason'].iloc[0]}",
+                      UserWarning, stacklevel=2)
+        if not kept:
+            raise CorpusError(skipped["path"].iloc[0], "no recording has a valid SzCORE "
+                              f"events file; first problem: {skipped['reason'].iloc[0]}")
+        out = BaseConcatDataset(kept)
+    out.skipped = skipped
+    return out
+
+
+def find_szcore_recordings(root, extensions=(".edf",)):
+    """List the recordings of a SzCORE BIDS tree without opening any file.
+
+    Parameters
+    ----------
+    root : str | pathlib.Path
+        BIDS root.
+    extensions : tuple of str
+        Data file extensions (case-insensitive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``sub-*/[ses-*/]<datatype>/*_<datatype>.<ext>`` file,
+        sorted by path: ``path``, ``subject``, ``session``, ``task``,
+        ``run`` (None when absent), ``datatype`` and ``events`` (the
+        ``*_events.tsv`` path; existence not checked).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` holds no such file.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"BIDS root {os.fspath(root)!r} is not a directory.")
+    exts = tuple(e.lower() for e in extensions)
+    rows = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "derivatives",
+                                                                     "sourcedata")))
+        for name in filenames:
+            if not name.lower().endswith(exts) or not name.startswith("sub-"):
+                continue
+            stem = name[: name.rfind(".")]
+            m = _DATA_SUFFIX_RE.match(stem)
+            if m is None:
+                continue
+            entities = dict(kv.split("-", 1) for kv in m["stem"].split("_") if "-" in kv)
+            path = os.path.join(dirpath, name)
+            rows.append({"path": path, "subject": entities.get("sub"),
+                             "session": entities.get("ses"), "task": entities.get("task"),
+                             "run": entities.get("run"), "datatype": m["datatype"],
+                             "events": os.fspath(szcore_events_path(path))})
+    if not rows:
+        raise FileNotFoundError(f"No BIDS data files {exts} under {os.fspath(root)!r}.")
+    return pd.DataFrame(rows).sort_values("path", ignore_index=True)
+
+
+def _load_szcore(bids_path, extra_params, on_ch_mismatch, preload, on_error):
+    import mne_bids
+    from braindecode.datasets.bids.datasets import _description_from_bids_path
+
+    labels = SeizureLabels()
+    msgs = []
+    try:
+        try:
+            raw = mne_bids.read_raw_bids(bids_path, verbose=False,
+                                         on_ch_mismatch=on_ch_mismatch,
+                                         extra_params=extra_params)
+        except Exception as exc:  # MNE / mne-bids raise many types
+            raise CorpusError(bids_path.fpath, f"unreadable recording "
+                              f"({type(exc).__name__}: {exc}).") from exc
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ann = read_szcore_events(szcore_events_path(bids_path.fpath),
+                                     duration=_file_duration(raw), labels=labels)
+        msgs = [(str(w.message), w.category) for w in caught]
+    except CorpusError as exc:
+        if on_error == "raise":
+            raise
+        return None, exc, [], Counter()
+    _set_file_annotations(raw, ann.annotations)
+    if preload:
+        raw.load_data(verbose="error")
+    return RawDataset(raw, _description_from_bids_path(bids_path)), None, msgs, labels.unknown
+
+
+@dataclass
+class SzCOREBIDS(BIDSDataset):
+    """A SzCORE BIDS corpus with correct seizure annotations.
+
+    Same parameters and descriptions as braindecode's
+    :class:`~braindecode.datasets.BIDSDataset` (files found with
+    :func:`mne_bids.find_matching_paths`, read with
+    :func:`mne_bids.read_raw_bids`), but each raw's annotations come from its
+    SzCORE ``*_events.tsv``: descriptions are the ``eventType`` values
+    (``sz``, ``sz_foc_ia``, ...), background rows are dropped, events are
+    validated and clipped to the recording (see :func:`read_szcore_events`).
+    Works for the braindecode ``CHBMIT`` / ``SIENA`` trees: pass their root.
+
+    Parameters
+    ----------
+    root : str | pathlib.Path
+        BIDS root.
+    subjects, sessions, tasks, acquisitions, runs, processings, recordings, \
+spaces, splits, descriptions, suffixes, datatypes, check, extra_params, \
+on_ch_mismatch, preload, n_jobs
+        As in :class:`~braindecode.datasets.BIDSDataset`.
+    extensions : str | list of str
+        Data file extensions; default ``".edf"`` (SzCORE data are EDF).
+    on_error : ``"raise"`` | ``"skip"``
+        A recording with a missing or invalid events file, or an unreadable
+        data file: raise :class:`CorpusError`, or skip it and list it in
+        :attr:`skipped` (warned once).
+
+    Attributes
+    ----------
+    skipped : pandas.DataFrame
+        Columns ``path`` and ``reason``.
+    """
+
+    extensions: str | list[str] | None = ".edf"
+    on_error: str = "raise"
+
+    def __post_init__(self):
+        import mne_bids
+
+        if self.on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {self.on_error!r}.")
+        bids_paths = mne_bids.find_matching_paths(
+            root=self.root, subjects=self.subjects, sessions=self.sessions,
+            tasks=self.tasks, acquisitions=self.acquisitions, runs=self.runs,
+            processings=self.processings, recordings=self.recordings,
+            spaces=self.spaces, splits=self.splits, descriptions=self.descriptions,
+            suffixes=self.suffixes, extensions=self.extensions,
+            datatypes=self.datatypes, check=self.check)
+        bids_paths = [bp for bp in bids_paths
+                      if bp.extension != ".json" and bp.suffix not in ("events", "channels")
+                      and not (bp.suffix == "epo" and bp.extension == ".fif")]
+        if not bids_paths:
+            raise FileNotFoundError(f"No BIDS data files matching the filters under "
+                                    f"{os.fspath(self.root)!r}.")
+        args = (self.extra_params, self.on_ch_mismatch, self.preload, self.on_error)
+        if self.n_jobs == 1:
+            results = [_load_szcore(bp, *args) for bp in bids_paths]
+        else:
+            from joblib import Parallel, delayed
+
+            results = Parallel(n_jobs=self.n_jobs)(
+                delayed(_load_szcore)(bp, *args) for bp in bids_paths)
+        datasets, skipped, unknown = [], [], Counter()
+        for bp, (ds, err, msgs, unk) in zip(bids_paths, results):
+            for msg, cat in msgs:
+                warnings.warn(msg, cat, stacklevel=3)
+            if ds is None:
+                skipped.append({"path": os.fspath(bp.fpath), "reason": str(err)})
+                continue
+            datasets.append(ds)
+            unknown.update({str(k): n for k, n in unk.items()})
+        self.skipped = pd.DataFrame(skipped, columns=["path", "reason"])
+        if unknown:
+            tally = SeizureLabels()
+            tally.unknown = unknown
+            tally.warn_unknown(where=f"SzCORE corpus {os.fspath(self.root)}")
+        if skipped:
+            warnings.warn(f"{len(skipped)} of {len(bids_paths)} recording(s) skipped "
+                          f"(on_error='skip'); first: {skipped[0]['reason']} See the "
+                          ".skipped attribute for the full list.", UserWarning, stacklevel=3)
+        if not datasets:
+            raise CorpusError(self.root, f"none of the {len(bids_paths)} recordings could "
+                              f"be read; first problem: {skipped[0]['reason']}")
+        BaseConcatDataset.__init__(self, datasets)
