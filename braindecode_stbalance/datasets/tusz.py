@@ -36,7 +36,6 @@ __all__ = [
     "TUSZ",
     "AnnotationFile",
     "CorpusError",
-    "TUSZAnnotationFile",
     "find_tusz_recordings",
     "pick_szcore19",
     "read_csv_bi",
@@ -103,10 +102,6 @@ class AnnotationFile(NamedTuple):
 
     annotations: mne.Annotations
     header_duration: float | None
-
-
-#: Former name of :class:`AnnotationFile`.
-TUSZAnnotationFile = AnnotationFile
 
 
 # ---------------------------------------------------------------------------
