@@ -4,20 +4,25 @@
 
 from .categories import CATEGORIES, categorize, category_counts, split_by_category, window_table
 from .labels import SeizureLabels, is_seizure_label
+from .manifest import SeizureManifest, balanced_epoch_size
 from .preprocessing import SeizureRatio, annotate_seizure_ratio
 from .ratio import count_in_windows, seizure_sample_intervals, window_seizure_ratio
+from .scan import scan_corpus
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CATEGORIES",
     "SeizureLabels",
+    "SeizureManifest",
     "SeizureRatio",
     "annotate_seizure_ratio",
+    "balanced_epoch_size",
     "categorize",
     "category_counts",
     "count_in_windows",
     "is_seizure_label",
+    "scan_corpus",
     "seizure_sample_intervals",
     "split_by_category",
     "window_seizure_ratio",

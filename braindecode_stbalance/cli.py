@@ -79,7 +79,7 @@ def _build_parser():
         ),
         epilog="Run 'stbalance <command> --help' for the options of a command.",
     )
-    from . import __version__  # noqa: PLC0415
+    from . import __version__
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="<command>")
@@ -208,7 +208,7 @@ def _log(message):
 
 
 def _scan(args):
-    from .scan import scan_corpus  # noqa: PLC0415
+    from .scan import scan_corpus
 
     labels = None
     if args.labels is not None:
@@ -230,7 +230,7 @@ def _scan(args):
 
 
 def _summary(args):
-    from .manifest import SeizureManifest  # noqa: PLC0415
+    from .manifest import SeizureManifest
 
     manifest = SeizureManifest.load(args.manifest)
     print(manifest.summary_table())
@@ -262,14 +262,14 @@ def plot_manifest(manifest, path):
     matplotlib.figure.Figure
         The figure.
     """
-    import matplotlib  # noqa: PLC0415
+    import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
+    import matplotlib.pyplot as plt
+    import numpy as np
 
-    from .categories import CATEGORIES  # noqa: PLC0415
-    from .manifest import _atomic_write  # noqa: PLC0415
+    from .categories import CATEGORIES
+    from .manifest import _atomic_write
 
     s = manifest.summary()
     rec = manifest.recordings
@@ -303,7 +303,8 @@ def plot_manifest(manifest, path):
     ax.set_xlim(0, 1)
     ax.set_xlabel("seizure_ratio of the window")
     ax.set_ylabel("partial_seizure windows")
-    ax.set_title(f"Seizure ratio of the {len(partial):,} partial windows")
+    ax.set_title(f"Seizure ratio of the {len(partial):,} partial windows "
+                 f"(0 < ratio < {st.get('full_threshold', 1.0):g})")
 
     ax = axes[2]
     dur = rec["duration"].to_numpy()
@@ -318,7 +319,7 @@ def plot_manifest(manifest, path):
                 transform=ax.transAxes)
     ax.set_xlabel("recordings with seizures, ranked by burden")
     ax.set_ylabel("seizure time (% of the recording)")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, min(100.0, float(with_sz.max()) * 1.15) if with_sz.size else 100.0)
     ax.set_title(f"Seizure burden: {with_sz.size:,} of {len(rec):,} recordings have seizures")
 
     fig.suptitle(
@@ -333,7 +334,7 @@ def plot_manifest(manifest, path):
 
 def _demo(argv):
     try:
-        from . import demo  # noqa: PLC0415
+        from . import demo
     except ImportError as err:
         print(f"stbalance demo: not available in this installation ({err}).", file=sys.stderr)
         return 1

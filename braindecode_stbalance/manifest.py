@@ -227,10 +227,10 @@ def _positions(ds, where):
     list of file handles in ``_raw``, not a Raw: then ``first_samp`` is 0 and
     ``n_times`` unknown).
     """
-    import mne  # noqa: PLC0415
-    from braindecode.datasets.base import WindowsDataset  # noqa: PLC0415
+    import mne
+    from braindecode.datasets.base import WindowsDataset
 
-    from .preprocessing import _epochs_positions, _window_positions  # noqa: PLC0415
+    from .preprocessing import _epochs_positions, _window_positions
 
     if isinstance(ds, WindowsDataset):
         epochs = ds.windows
@@ -401,8 +401,8 @@ class SeizureManifest:
             If an annotation is invalid, or stored seizure columns disagree
             with ``labels``/``full_threshold``.
         """
-        from braindecode.datasets import BaseConcatDataset  # noqa: PLC0415
-        from tqdm.auto import tqdm  # noqa: PLC0415
+        from braindecode.datasets import BaseConcatDataset
+        from tqdm.auto import tqdm
 
         if not isinstance(concat_ds, BaseConcatDataset):
             raise TypeError(
@@ -480,8 +480,8 @@ class SeizureManifest:
         pathlib.Path
             ``path``.
         """
-        import pyarrow as pa  # noqa: PLC0415
-        import pyarrow.parquet as pq  # noqa: PLC0415
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
         path = Path(path)
         w = self.windows
@@ -526,14 +526,14 @@ class SeizureManifest:
             If the file is not a stbalance manifest or has an unknown format
             version.
         """
-        import pyarrow.parquet as pq  # noqa: PLC0415
+        import pyarrow.parquet as pq
 
         path = Path(path)
         try:
             table = pq.read_table(path)
         except FileNotFoundError:
             raise
-        except Exception as err:  # pyarrow raises ArrowInvalid & co.
+        except Exception as err:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError, ...  
             raise ValueError(f"{path} is not a readable Parquet manifest: {err}") from None
         meta = table.schema.metadata or {}
         if _KEY_FORMAT not in meta:
@@ -674,7 +674,7 @@ class SeizureManifest:
         braindecode.datasets.BaseConcatDataset
             ``concat_ds``, annotated in place.
         """
-        from .preprocessing import _check_target  # noqa: PLC0415
+        from .preprocessing import _check_target
 
         target = _check_target(target)
         if check:
@@ -731,9 +731,9 @@ class SeizureManifest:
                 "samples (different sampling frequencies); no single braindecode windowing "
                 "reproduces it."
             )
-        import inspect  # noqa: PLC0415
+        import inspect
 
-        from braindecode.preprocessing import create_fixed_length_windows  # noqa: PLC0415
+        from braindecode.preprocessing import create_fixed_length_windows
 
         kwargs = {"window_size_samples": int(size), "window_stride_samples": int(stride)}
         if "on_last_window" in inspect.signature(create_fixed_length_windows).parameters:

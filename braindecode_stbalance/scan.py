@@ -63,7 +63,7 @@ def window_starts(n_times, size, stride):
 
 
 def _list_tusz(root, split, annotations):
-    from .datasets.tusz import find_tusz_recordings  # noqa: PLC0415
+    from .datasets.tusz import find_tusz_recordings
 
     listing = find_tusz_recordings(root, split)
     col = "csv_bi" if annotations == "csv_bi" else "csv"
@@ -71,7 +71,7 @@ def _list_tusz(root, split, annotations):
 
 
 def _list_bids(root, split, annotations):
-    from .datasets.bids import find_szcore_recordings  # noqa: PLC0415
+    from .datasets.bids import find_szcore_recordings
 
     if split is not None:
         raise ValueError("--split applies to TUSZ trees only; BIDS trees have no splits.")
@@ -81,10 +81,10 @@ def _list_bids(root, split, annotations):
 
 def _read_annotations(kind, ann_path, duration, labels):
     if kind == "events":
-        from .datasets.bids import read_szcore_events  # noqa: PLC0415
+        from .datasets.bids import read_szcore_events
 
         return read_szcore_events(ann_path, duration=duration, labels=labels).annotations
-    from .datasets.tusz import read_csv_bi, read_tusz_csv  # noqa: PLC0415
+    from .datasets.tusz import read_csv_bi, read_tusz_csv
 
     reader = read_csv_bi if kind == "csv_bi" else read_tusz_csv
     return reader(ann_path, duration=duration, labels=labels).annotations
@@ -101,10 +101,10 @@ def _init_worker(labels):
 
 
 def _to_samples(seconds, sfreq, what, path):
-    from .datasets.tusz import CorpusError  # noqa: PLC0415
+    from .datasets.tusz import CorpusError
 
     n = seconds * sfreq
-    k = int(round(n))
+    k = round(n)
     if abs(n - k) > 1e-6 or k < 1:
         raise CorpusError(path, f"the {what} of {seconds:g} s is {n:g} samples at {sfreq:g} Hz, "
                           f"not a whole positive number: choose a {what} that is a whole "
@@ -116,8 +116,8 @@ def _to_samples(seconds, sfreq, what, path):
 def _scan_one(task):
     """Categorise one recording; returns ('ok', result) or ('error', message)."""
     path, ann_path, kind, window, stride, resample = task
-    from .datasets.edf import read_edf_header  # noqa: PLC0415
-    from .datasets.tusz import CorpusError  # noqa: PLC0415
+    from .datasets.edf import read_edf_header
+    from .datasets.tusz import CorpusError
 
     labels = _WORKER["labels"]
     with warnings.catch_warnings(record=True) as caught:
@@ -130,7 +130,7 @@ def _scan_one(task):
             ann = _read_annotations(kind, ann_path, n_times / sfreq, labels)
             if resample is not None and resample != sfreq:
                 # what raw.resample(resample) gives (mne.filter._resamp_ratio_len)
-                n_times = max(int(round(resample / sfreq * n_times)), 1)
+                n_times = max(round(resample / sfreq * n_times), 1)
                 sfreq = float(resample)
             size = _to_samples(window, sfreq, "window", path)
             step = _to_samples(stride, sfreq, "stride", path)
@@ -252,10 +252,10 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
         First unreadable recording, with ``on_error="raise"``, or when every
         recording was skipped.
     """
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from tqdm.auto import tqdm
 
-    from .categories import check_full_threshold  # noqa: PLC0415
-    from .datasets.tusz import CorpusError  # noqa: PLC0415
+    from .categories import check_full_threshold
+    from .datasets.tusz import CorpusError
 
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")

@@ -86,7 +86,7 @@ def test_from_dataset_matches_annotation_and_brute_force(edf_paths):
     assert list(rec.columns) == list(RECORDING_COLUMNS)
     assert list(rec.index) == list(range(len(RECORDINGS)))
     for i, (dur, sz, _) in enumerate(RECORDINGS):
-        n_times = int(round(dur * SFREQ))
+        n_times = round(dur * SFREQ)
         mask = brute_mask(n_times, SFREQ, sz)
         row = rec.iloc[i]
         assert row["path"] == os.path.abspath(edf_paths[i])
