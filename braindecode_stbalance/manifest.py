@@ -220,28 +220,9 @@ def _window_size_stride(ds, starts, stops):
 
 
 def _positions(ds, where):
-    """(mne object, metadata frames, abs starts, abs stops, first_samp, n_times) of a recording.
+    """Window positions of a recording (``preprocessing._window_positions``, imported lazily)."""
+    from .preprocessing import _window_positions
 
-    As ``preprocessing._window_positions``, plus the Raw behind the Epochs of a
-    ``WindowsDataset`` when there is one (an Epochs read back from FIF keeps a
-    list of file handles in ``_raw``, not a Raw: then ``first_samp`` is 0 and
-    ``n_times`` unknown).
-    """
-    import mne
-    from braindecode.datasets.base import WindowsDataset
-
-    from .preprocessing import _epochs_positions, _window_positions
-
-    if isinstance(ds, WindowsDataset):
-        epochs = ds.windows
-        frames = [ds.metadata]
-        if epochs.metadata is not ds.metadata:
-            frames.append(epochs.metadata)
-        starts, stops = _epochs_positions(epochs)
-        raw = getattr(epochs, "_raw", None)
-        if isinstance(raw, mne.io.BaseRaw):
-            return epochs, frames, starts, stops, int(raw.first_samp), int(raw.n_times)
-        return epochs, frames, starts, stops, 0, None
     return _window_positions(ds, lambda: where)
 
 

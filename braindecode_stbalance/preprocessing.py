@@ -81,7 +81,8 @@ def _window_positions(ds, where):
         if epochs.metadata is not ds.metadata:
             frames.append(epochs.metadata)
         starts, stops = _epochs_positions(epochs)
-        return epochs, frames, starts, stops, _epochs_first_samp(epochs), None
+        first, n_times = _epochs_extent(epochs)
+        return epochs, frames, starts, stops, first, n_times
     if isinstance(ds, RawDataset):
         raise _not_windowed_error(where)
     raise TypeError(f"{where()}: expected a braindecode windows dataset, got {type(ds).__name__}.")
@@ -94,9 +95,17 @@ def _epochs_positions(epochs):
     return starts, starts + len(epochs.times)
 
 
-def _epochs_first_samp(epochs):
+def _epochs_extent(epochs):
+    """(first_samp, n_times) of the recording behind Epochs, or (0, None) if unknown.
+
+    Epochs cut from a Raw keep it in ``_raw``; Epochs read from a -epo.fif file
+    do not (MNE keeps a list there). The extent only clips annotations to the
+    recording, which cannot change the count inside a window.
+    """
     raw = getattr(epochs, "_raw", None)
-    return int(raw.first_samp) if raw is not None else 0
+    if isinstance(raw, mne.io.BaseRaw):
+        return int(raw.first_samp), int(raw.n_times)
+    return 0, None
 
 
 def _seizure_ratio_of(mne_obj, starts, stops, first, n_times, labels, where):
@@ -327,8 +336,8 @@ class SeizureRatio(Preprocessor):
                 )
             starts, stops = _epochs_positions(raw_or_epochs)
             ratio = _seizure_ratio_of(
-                raw_or_epochs, starts, stops, _epochs_first_samp(raw_or_epochs),
-                None, labels, lambda: "Epochs",
+                raw_or_epochs, starts, stops, *_epochs_extent(raw_or_epochs),
+                labels, lambda: "Epochs",
             )
             _write_columns(None, [md], ratio, full_threshold, target)
         else:

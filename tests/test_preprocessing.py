@@ -252,3 +252,17 @@ def test_parallel_preprocess(edf_corpus):
 def test_full_threshold_validated(edf_corpus, bad):
     with pytest.raises((ValueError, TypeError), match="full_threshold"):
         annotate_seizure_ratio(_windows(edf_corpus), full_threshold=bad)
+
+
+@pytest.mark.parametrize("use_mne_epochs", [False, True])
+def test_annotate_after_braindecode_save_and_load(edf_corpus, tmp_path, use_mne_epochs):
+    from braindecode.datautil import load_concat_dataset
+
+    windows_ds = _windows(edf_corpus, use_mne_epochs=use_mne_epochs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        windows_ds.save(str(tmp_path), overwrite=True)
+        loaded = load_concat_dataset(str(tmp_path), preload=False)
+    annotate_seizure_ratio(loaded)
+    ratios, _ = _reference(loaded)
+    np.testing.assert_array_equal(loaded.get_metadata()["seizure_ratio"].to_numpy(), ratios)
