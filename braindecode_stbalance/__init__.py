@@ -5,12 +5,16 @@
 from .categories import CATEGORIES, categorize, category_counts, split_by_category, window_table
 from .labels import SeizureLabels, is_seizure_label
 from .preprocessing import SeizureRatio, annotate_seizure_ratio
+from .samplers import BalancedDataLoader, BalancedSeizureSampler, DistributedBalancedSeizureSampler
 from .ratio import count_in_windows, seizure_sample_intervals, window_seizure_ratio
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BalancedDataLoader",
+    "BalancedSeizureSampler",
     "CATEGORIES",
+    "DistributedBalancedSeizureSampler",
     "SeizureLabels",
     "SeizureRatio",
     "annotate_seizure_ratio",
