@@ -27,7 +27,11 @@ from braindecode.datasets import BaseConcatDataset, RawDataset
 from braindecode.preprocessing import create_fixed_length_windows
 from torch.utils.data import DataLoader, RandomSampler, WeightedRandomSampler
 
-from braindecode_stbalance import CATEGORIES, BalancedSeizureSampler, annotate_seizure_ratio
+from braindecode_stbalance import (
+    CATEGORIES,
+    BalancedSeizureSampler,
+    annotate_seizure_ratio,
+)
 
 
 def timed(fn, repeat):
@@ -118,9 +122,12 @@ def bench_loader(args):
     print(f"\n## DataLoader epoch: {len(windows):,} windows of {args.n_channels} ch x "
           f"{int(args.window * sfreq)} samples; epoch of {n:,} windows ({sampler.quotas}), "
           f"batch_size {args.batch_size}")
+    own = timed(lambda: list(iter(sampler)), args.repeat)
+    print(f"the sampler's own work per epoch (draw + shuffle + list): median "
+          f"{statistics.median(own) * 1e3:.2f} ms")
     results = {}
     for workers in (0, 2):
-        common = dict(batch_size=args.batch_size, num_workers=workers)
+        common = {"batch_size": args.batch_size, "num_workers": workers}
         balanced = DataLoader(windows, sampler=sampler, **common)
         shuffled = DataLoader(windows, sampler=RandomSampler(
             windows, num_samples=n, generator=torch.Generator().manual_seed(0)), **common)
@@ -131,17 +138,27 @@ def bench_loader(args):
                 count += len(x)
             assert count == n
 
+        # the same kind of indices, drawn beforehand: isolates the sampler's
+        # own per-epoch cost from the access pattern of a balanced epoch
+        fixed = DataLoader(windows, sampler=sampler.draw(10**6).tolist(), **common)
+
         run(balanced)  # warm up (page in, worker start-up code paths)
         run(shuffled)
-        t_bal, t_rand = [], []
-        for _ in range(args.repeat):  # alternate to share machine noise
-            t_bal += timed(lambda: run(balanced), 1)
-            t_rand += timed(lambda: run(shuffled), 1)
-        mb, mr = statistics.median(t_bal), statistics.median(t_rand)
-        overhead = (mb - mr) / mr * 100
-        print(f"num_workers={workers}: balanced {mb:.3f} s, RandomSampler {mr:.3f} s per epoch "
-              f"(medians of {args.repeat}); overhead {overhead:+.1f}% "
-              f"({n / mb:,.0f} vs {n / mr:,.0f} windows/s)")
+        run(fixed)
+        t_bal, t_rand, t_fixed = [], [], []
+        for _ in range(args.repeat):  # interleave to share machine noise
+            for loader, out in ((balanced, t_bal), (shuffled, t_rand), (fixed, t_fixed)):
+                t0 = time.perf_counter()
+                run(loader)
+                out.append(time.perf_counter() - t0)
+        mb, mr, mf = (statistics.median(t) for t in (t_bal, t_rand, t_fixed))
+        bb, br, bf = (min(t) for t in (t_bal, t_rand, t_fixed))
+        overhead = (bb - br) / br * 100
+        print(f"num_workers={workers}: seconds per epoch, best (median) of {args.repeat}: "
+              f"balanced {bb:.3f} ({mb:.3f}), RandomSampler {br:.3f} ({mr:.3f}), "
+              f"precomputed balanced indices {bf:.3f} ({mf:.3f}); overhead vs RandomSampler "
+              f"{overhead:+.1f}% ({(mb - mr) / mr * 100:+.1f}% on medians), vs precomputed "
+              f"{(bb - bf) / bf * 100:+.1f}% ({(mb - mf) / mf * 100:+.1f}%)")
         results[workers] = overhead
     return results
 
@@ -151,9 +168,9 @@ def main():
     parser.add_argument("--n-windows", type=int, default=3_300_000)
     parser.add_argument("--n-partial", type=int, default=100_000)
     parser.add_argument("--n-full", type=int, default=150_000)
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--n-recordings", type=int, default=20)
-    parser.add_argument("--duration", type=float, default=1800.0)
+    parser.add_argument("--duration", type=float, default=3600.0)
     parser.add_argument("--sfreq", type=float, default=128.0)
     parser.add_argument("--n-channels", type=int, default=4)
     parser.add_argument("--seizures", type=int, default=6)

@@ -116,11 +116,11 @@ def build_model(name, n_times, sfreq):
 
 def train(windows, name, iterator_params, args, device, n_times):
     timer = EpochTimer()
-    loader_params = dict(
-        iterator_train__num_workers=args.num_workers,
-        iterator_train__pin_memory=device.type == "cuda",
-        iterator_train__persistent_workers=args.num_workers > 0,
-    )
+    loader_params = {
+        "iterator_train__num_workers": args.num_workers,
+        "iterator_train__pin_memory": device.type == "cuda",
+        "iterator_train__persistent_workers": args.num_workers > 0,
+    }
     if args.num_workers > 0:
         loader_params["iterator_train__prefetch_factor"] = args.prefetch_factor
     clf = EEGClassifier(
@@ -165,10 +165,10 @@ def main():
     parser.add_argument("--stride", type=float, default=10.0, help="window stride in seconds")
     parser.add_argument("--device", default=None, help="default: cuda if available, else cpu")
     args = parser.parse_args()
-    tiny = dict(n_recordings=2, duration=1200.0, seizures=3, sfreq=32.0, epochs=1,
-                batch_size=16, num_workers=0)
-    full = dict(n_recordings=12, duration=2400.0, seizures=4, sfreq=256.0, epochs=3,
-                batch_size=64, num_workers=min(8, max((os.cpu_count() or 2) - 1, 1)))
+    tiny = {"n_recordings": 2, "duration": 1200.0, "seizures": 3, "sfreq": 32.0, "epochs": 1,
+                "batch_size": 16, "num_workers": 0}
+    full = {"n_recordings": 12, "duration": 2400.0, "seizures": 4, "sfreq": 256.0, "epochs": 3,
+                "batch_size": 64, "num_workers": min(8, max((os.cpu_count() or 2) - 1, 1))}
     for key, value in (tiny if args.tiny else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)

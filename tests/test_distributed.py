@@ -15,7 +15,10 @@ import torch.multiprocessing as mp
 from sampler_data import WINDOW, make_windows
 from torch.utils.data import DataLoader, Dataset
 
-from braindecode_stbalance import BalancedSeizureSampler, DistributedBalancedSeizureSampler
+from braindecode_stbalance import (
+    BalancedSeizureSampler,
+    DistributedBalancedSeizureSampler,
+)
 
 WORLD = 2
 EPOCHS = 2

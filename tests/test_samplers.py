@@ -117,8 +117,8 @@ def test_quotas_property(counts, full_ratio, background_ratio, anchor, replaceme
     cats = pd.Categorical(data["seizure_category"], categories=CATEGORIES).codes
     n_no, n_part, n_full = counts
     base = n_part if anchor == "partial_seizure" else n_part + n_full
-    kwargs = dict(full_ratio=full_ratio, background_ratio=background_ratio, anchor=anchor,
-                  replacement=replacement, random_state=seed)
+    kwargs = {"full_ratio": full_ratio, "background_ratio": background_ratio, "anchor": anchor,
+                  "replacement": replacement, "random_state": seed}
     if base == 0:
         with pytest.raises(ValueError, match="to anchor the quotas on"):
             BalancedSeizureSampler(data, **kwargs)
@@ -186,16 +186,16 @@ def test_no_partial_windows_error():
 
 
 @pytest.mark.parametrize("kwargs,exc", [
-    (dict(full_ratio=-0.1), ValueError),
-    (dict(full_ratio=float("nan")), ValueError),
-    (dict(background_ratio=float("inf")), ValueError),
-    (dict(background_ratio="2"), TypeError),
-    (dict(full_ratio=True), TypeError),
-    (dict(redraw="never"), ValueError),
-    (dict(anchor="full_seizure"), ValueError),
-    (dict(replacement="yes"), TypeError),
-    (dict(random_state=-1), ValueError),
-    (dict(random_state="seed"), TypeError),
+    ({"full_ratio": -0.1}, ValueError),
+    ({"full_ratio": float("nan")}, ValueError),
+    ({"background_ratio": float("inf")}, ValueError),
+    ({"background_ratio": "2"}, TypeError),
+    ({"full_ratio": True}, TypeError),
+    ({"redraw": "never"}, ValueError),
+    ({"anchor": "full_seizure"}, ValueError),
+    ({"replacement": "yes"}, TypeError),
+    ({"random_state": -1}, ValueError),
+    ({"random_state": "seed"}, TypeError),
 ])
 def test_invalid_parameters(kwargs, exc):
     with pytest.raises(exc):
@@ -260,9 +260,9 @@ def test_global_rngs_untouched(windows):
     np.random.seed(2)
     torch.manual_seed(3)
     before = rng_states()
-    for kwargs in (dict(random_state=0), dict(random_state=None),
-                   dict(random_state=0, redraw="once"), dict(random_state=0, full_ratio=9.0,
-                                                             replacement=True)):
+    for kwargs in ({"random_state": 0}, {"random_state": None},
+                   {"random_state": 0, "redraw": "once"}, {"random_state": 0, "full_ratio": 9.0,
+                                                             "replacement": True}):
         s = BalancedSeizureSampler(windows, **kwargs)
         for _ in range(2):
             list(s)
@@ -331,7 +331,7 @@ def test_redraw_epoch_covers_background_and_once_is_fixed(windows, reference):
     once = BalancedSeizureSampler(windows, random_state=0, redraw="once")
     seen_epoch, sets_once, orders_once = set(), [], []
     for _ in range(100):
-        seen_epoch |= set(list(per_epoch))
+        seen_epoch |= set(per_epoch)
         drawn = list(once)
         sets_once.append(frozenset(drawn))
         orders_once.append(drawn)
@@ -360,7 +360,7 @@ def test_dataloader_rebinds_to_subset_of_corpus(windows, reference):
     sub = Subset(windows, idx.tolist())
     s = BalancedSeizureSampler(windows, random_state=0)
     loader = DataLoader(sub, sampler=s, batch_size=1000)
-    _, _, inds = next(iter(loader))
+    next(iter(loader))
     assert len(s) == sum(expected_counts(
         tuple(int(np.sum(reference[idx] == c)) for c in range(3)), 0.3, 2.5).values())
     assert s.draw(0).max() < len(sub)
@@ -411,10 +411,10 @@ def test_distributed_shards_like_torch(windows, n_ranks, drop_last):
         assert shards[rank] == [int(full[i]) for i in ref]
     assert len({len(x) for x in shards}) == 1
     if drop_last or len(full) % n_ranks == 0:  # no padding: disjoint
-        flat = sum(shards, [])
+        flat = [i for shard in shards for i in shard]
         assert len(flat) == len(set(flat))
     if not drop_last:
-        assert set(sum(shards, [])) == set(full.tolist())
+        assert {i for shard in shards for i in shard} == set(full.tolist())
 
 
 def test_distributed_requires_shared_seed():
