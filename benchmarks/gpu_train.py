@@ -67,6 +67,12 @@ def make_corpus(n_recordings, duration, sfreq, seizures, seed=0):
     ch_names = [f"EEG {i:03d}" for i in range(N_CHANNELS)]
     datasets = []
     n_times = int(duration * sfreq)
+    n_slots = int(duration // 300) - 1  # one seizure per 300 s slot, none in the first
+    if seizures > n_slots:
+        raise ValueError(
+            f"{seizures} seizures per recording need a duration of at least "
+            f"{300 * (seizures + 1)} s (one per 300 s slot), got {duration:g} s."
+        )
     for i in range(n_recordings):
         data = rng.standard_normal((N_CHANNELS, n_times), dtype=np.float32) * 20e-6
         raw = mne.io.RawArray(data, mne.create_info(ch_names, sfreq, "eeg"), verbose="error")

@@ -19,7 +19,7 @@ def test_gpu_train_tiny_runs_on_cpu(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "gpu_train.py"), "--tiny", "--device", "cpu",
-         "--n-recordings", "1", "--duration", "900", "--batch-size", "8", "--out", str(out)],
+         "--n-recordings", "1", "--duration", "1200", "--batch-size", "8", "--out", str(out)],
         check=True, env=env, timeout=600, capture_output=True, text=True,
     )
     result = json.loads(out.read_text())
