@@ -209,7 +209,8 @@ def _samplers_inside(obj, depth=4):
         if obj is None:
             break
         out.append(obj)
-        obj = getattr(obj, "sampler", None) or getattr(obj, "batch_sampler", None)
+        inner = getattr(obj, "sampler", None)
+        obj = inner if inner is not None else getattr(obj, "batch_sampler", None)
     return out
 
 
