@@ -1,0 +1,429 @@
+"""Tests of BalancedSeizureSampler and DistributedBalancedSeizureSampler (single process)."""
+
+# License: BSD (3-clause)
+
+import copy
+import hashlib
+import os
+import pickle
+import subprocess
+import sys
+import warnings
+from decimal import ROUND_FLOOR, Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sampler_data import (
+    assert_rng_states_equal,
+    brute_force_categories,
+    make_windows,
+    rng_states,
+)
+from torch.utils.data import DataLoader, DistributedSampler, Subset
+
+from braindecode_stbalance import (
+    CATEGORIES,
+    BalancedSeizureSampler,
+    DistributedBalancedSeizureSampler,
+)
+from braindecode_stbalance.samplers import _draw_without_replacement
+
+NO, PART, FULL = 0, 1, 2
+
+
+def ref_quota(ratio, base):
+    """floor(ratio * base) on the decimal value of ratio, with Decimal arithmetic."""
+    return int((Decimal(repr(float(ratio))) * base).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def frame_of(counts, seed=0):
+    """A shuffled categorisation DataFrame with the given (no, partial, full) counts."""
+    names = np.repeat(np.array(CATEGORIES, dtype=object), counts)
+    np.random.default_rng(seed).shuffle(names)
+    return pd.DataFrame({"seizure_category": names, "recording": 0})
+
+
+def expected_counts(counts, full_ratio, background_ratio, anchor="partial_seizure",
+                    replacement=False):
+    n_no, n_part, n_full = counts
+    base = n_part if anchor == "partial_seizure" else n_part + n_full
+    q_full, q_no = ref_quota(full_ratio, base), ref_quota(background_ratio, base)
+    if not replacement or n_full == 0:
+        q_full = min(q_full, n_full)
+    if not replacement or n_no == 0:
+        q_no = min(q_no, n_no)
+    return {"no_seizure": q_no, "partial_seizure": n_part, "full_seizure": q_full}
+
+
+def tally(categories, indices):
+    cats = np.asarray(categories)[np.asarray(indices)]
+    return {name: int(np.sum(cats == c)) for c, name in enumerate(CATEGORIES)}
+
+
+@pytest.fixture(scope="module")
+def windows(tmp_path_factory):
+    return make_windows(tmp_path_factory.mktemp("corpus"), n_recordings=3, duration=240.0)
+
+
+@pytest.fixture(scope="module")
+def reference(windows):
+    return brute_force_categories(windows)
+
+
+# ------------------------------------------------------------------ quotas
+@pytest.mark.parametrize("full_ratio,background_ratio,anchor", [
+    (0.3, 2.5, "partial_seizure"),
+    (1.0, 0.5, "partial_seizure"),
+    (0.0, 4.0, "partial_seizure"),
+    (0.3, 2.5, "seizure"),
+])
+def test_quotas_against_brute_force(windows, reference, full_ratio, background_ratio, anchor):
+    counts = tuple(int(np.sum(reference == c)) for c in range(3))
+    assert counts[PART] > 0 and counts[FULL] > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        sampler = BalancedSeizureSampler(
+            windows, full_ratio=full_ratio, background_ratio=background_ratio,
+            anchor=anchor, random_state=1,
+        )
+    expected = expected_counts(counts, full_ratio, background_ratio, anchor)
+    assert len(sampler) == sum(expected.values())
+    for epoch in range(3):
+        drawn = np.array(list(sampler))
+        assert len(drawn) == len(sampler)
+        assert np.unique(drawn).size == drawn.size  # no duplicates
+        assert tally(reference, drawn) == expected
+        # all partial windows, every epoch
+        assert set(np.flatnonzero(reference == PART)) <= set(drawn.tolist())
+        assert sampler.epoch == epoch + 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.tuples(st.integers(0, 300), st.integers(0, 40), st.integers(0, 60)),
+    full_ratio=st.sampled_from([0.0, 0.1, 0.3, 0.57, 1.0, 2.0, 3.3]),
+    background_ratio=st.sampled_from([0.0, 0.7, 1.0, 2.5, 7.0, 11.1]),
+    anchor=st.sampled_from(["partial_seizure", "seizure"]),
+    replacement=st.booleans(),
+    seed=st.integers(0, 2**32),
+    epoch=st.integers(0, 1000),
+)
+def test_quotas_property(counts, full_ratio, background_ratio, anchor, replacement, seed, epoch):
+    data = frame_of(counts, seed % 7)
+    cats = pd.Categorical(data["seizure_category"], categories=CATEGORIES).codes
+    n_no, n_part, n_full = counts
+    base = n_part if anchor == "partial_seizure" else n_part + n_full
+    kwargs = {"full_ratio": full_ratio, "background_ratio": background_ratio, "anchor": anchor,
+                  "replacement": replacement, "random_state": seed}
+    if base == 0:
+        with pytest.raises(ValueError, match="to anchor the quotas on"):
+            BalancedSeizureSampler(data, **kwargs)
+        return
+    short = [q > n and (not replacement or n == 0) for q, n in (
+        (ref_quota(full_ratio, base), n_full), (ref_quota(background_ratio, base), n_no))]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        sampler = BalancedSeizureSampler(data, **kwargs)
+    shortage_warnings = [w for w in record if "available" in str(w.message)]
+    assert len(shortage_warnings) == int(any(short))
+    expected = expected_counts(counts, full_ratio, background_ratio, anchor, replacement)
+    drawn = sampler.draw(epoch)
+    assert len(drawn) == len(sampler) == sum(expected.values())
+    assert tally(cats, drawn) == expected
+    # every index is drawn once, except the replacement top-up of a short category
+    uniq, mult = np.unique(drawn, return_counts=True)
+    for c in range(3):
+        in_c = cats[uniq] == c
+        available = counts[c]
+        if expected[CATEGORIES[c]] <= available:
+            assert np.all(mult[in_c] == 1)
+        else:  # topped up: every window of the category at least once
+            assert replacement and in_c.sum() == available
+    assert np.array_equal(sampler.draw(epoch), drawn)  # pure
+
+
+def test_shortage_warns_once_and_uses_all(windows, reference):
+    counts = tuple(int(np.sum(reference == c)) for c in range(3))
+    with pytest.warns(UserWarning, match=r"full_seizure quota is \d+ .* only \d+ are available") as rec:
+        sampler = BalancedSeizureSampler(windows, full_ratio=100.0, random_state=0)
+    assert len(rec) == 1
+    assert str(counts[FULL]) in str(rec[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):  # no more warnings when iterating
+            drawn = list(sampler)
+    assert tally(reference, drawn)["full_seizure"] == counts[FULL]
+
+
+def test_replacement_tops_up(windows, reference):
+    counts = tuple(int(np.sum(reference == c)) for c in range(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sampler = BalancedSeizureSampler(windows, full_ratio=10.0, replacement=True, random_state=0)
+    drawn = np.array(list(sampler))
+    q_full = ref_quota(10.0, counts[PART])
+    assert q_full > counts[FULL]
+    assert tally(reference, drawn)["full_seizure"] == q_full
+    assert set(np.flatnonzero(reference == FULL)) <= set(drawn.tolist())
+
+
+def test_no_partial_windows_error():
+    data = frame_of((50, 0, 7))
+    with pytest.raises(ValueError) as err:
+        BalancedSeizureSampler(data)
+    msg = str(err.value)
+    for part in ("0 partial_seizure", "7 full_seizure", "50 no_seizure", "stride",
+                 "full_threshold", "anchor='seizure'"):
+        assert part in msg
+    sampler = BalancedSeizureSampler(data, anchor="seizure", background_ratio=2.0, random_state=0)
+    assert sampler.quotas == {"no_seizure": 14, "partial_seizure": 0, "full_seizure": 2}
+    with pytest.raises(ValueError, match="seizure \\(partial or full\\)"):
+        BalancedSeizureSampler(frame_of((50, 0, 0)), anchor="seizure")
+
+
+@pytest.mark.parametrize("kwargs,exc", [
+    ({"full_ratio": -0.1}, ValueError),
+    ({"full_ratio": float("nan")}, ValueError),
+    ({"background_ratio": float("inf")}, ValueError),
+    ({"background_ratio": "2"}, TypeError),
+    ({"full_ratio": True}, TypeError),
+    ({"redraw": "never"}, ValueError),
+    ({"anchor": "full_seizure"}, ValueError),
+    ({"replacement": "yes"}, TypeError),
+    ({"random_state": -1}, ValueError),
+    ({"random_state": "seed"}, TypeError),
+])
+def test_invalid_parameters(kwargs, exc):
+    with pytest.raises(exc):
+        BalancedSeizureSampler(frame_of((20, 5, 5)), **kwargs)
+
+
+def test_invalid_data():
+    with pytest.raises(ValueError, match="no 'seizure_category' column"):
+        BalancedSeizureSampler(pd.DataFrame({"x": [1, 2]}))
+    bad = frame_of((5, 2, 1))
+    bad.loc[3, "seizure_category"] = "seizure-ish"
+    with pytest.raises(ValueError, match="row 3 .*'seizure-ish'"):
+        BalancedSeizureSampler(bad)
+    with pytest.raises(TypeError, match="got list"):
+        BalancedSeizureSampler([0, 1, 2])
+
+
+def test_manifest_like_object_and_string_categories(reference):
+    class Manifest:
+        def __init__(self, windows):
+            self.windows = windows
+
+    strings = pd.DataFrame({"seizure_category": [CATEGORIES[c] for c in reference]})
+    a = BalancedSeizureSampler(Manifest(strings), random_state=3)
+    b = BalancedSeizureSampler(strings, random_state=3)
+    assert np.array_equal(a.draw(5), b.draw(5))
+    assert tally(reference, a.draw(5))["partial_seizure"] == int(np.sum(reference == PART))
+
+
+# ------------------------------------------------------------------ randomness
+def test_reproducible_and_set_epoch(windows):
+    a = BalancedSeizureSampler(windows, random_state=42)
+    b = BalancedSeizureSampler(windows, random_state=42)
+    first = [list(a) for _ in range(3)]
+    assert first[0] != first[1] != first[2]
+    b.set_epoch(2)
+    assert list(b) == first[2]
+    assert b.epoch == 3
+    b.set_epoch(0)
+    assert list(b) == first[0]
+    assert np.array_equal(a.draw(1), np.array(first[1]))
+    assert list(BalancedSeizureSampler(windows, random_state=43)) != first[0]
+    with pytest.raises(ValueError):
+        a.set_epoch(-1)
+
+
+def test_random_state_none_and_generator(windows):
+    s = BalancedSeizureSampler(windows)  # seed drawn once at construction
+    s.set_epoch(4)
+    x = list(s)
+    s.set_epoch(4)
+    assert list(s) == x
+    g1, g2 = np.random.default_rng(7), np.random.default_rng(7)
+    assert np.array_equal(BalancedSeizureSampler(windows, random_state=g1).draw(0),
+                          BalancedSeizureSampler(windows, random_state=g2).draw(0))
+
+
+def test_global_rngs_untouched(windows):
+    import random
+
+    random.seed(1)
+    np.random.seed(2)
+    torch.manual_seed(3)
+    before = rng_states()
+    for kwargs in ({"random_state": 0}, {"random_state": None},
+                   {"random_state": 0, "redraw": "once"}, {"random_state": 0, "full_ratio": 9.0,
+                                                             "replacement": True}):
+        s = BalancedSeizureSampler(windows, **kwargs)
+        for _ in range(2):
+            list(s)
+        d = DistributedBalancedSeizureSampler(windows, num_replicas=2, rank=1, random_state=5)
+        list(d)
+        # (a DataLoader draws its own base seed from torch's global RNG unless
+        # given a generator: that is torch's doing, not the sampler's)
+        loader = DataLoader(windows, sampler=s, batch_size=32,
+                            generator=torch.Generator().manual_seed(0))
+        for batch in loader:
+            pass
+    assert_rng_states_equal(before, rng_states())
+
+
+_CHILD = """
+import hashlib, sys, numpy as np, pandas as pd
+from braindecode_stbalance import BalancedSeizureSampler
+codes = np.load(sys.argv[1])
+df = pd.DataFrame({"seizure_category": pd.Categorical.from_codes(
+    codes, categories=["no_seizure", "partial_seizure", "full_seizure"])})
+for redraw in ("epoch", "once"):
+    s = BalancedSeizureSampler(df, random_state=123, redraw=redraw)
+    for e in (0, 1, 7):
+        print(hashlib.sha256(s.draw(e).astype("<i8").tobytes()).hexdigest())
+"""
+
+
+def test_identical_across_processes(tmp_path):
+    codes = np.random.default_rng(0).choice(3, 5000, p=[0.9, 0.04, 0.06]).astype(np.int8)
+    np.save(tmp_path / "codes.npy", codes)
+    df = pd.DataFrame({"seizure_category": pd.Categorical.from_codes(codes, categories=CATEGORIES)})
+    here = []
+    for redraw in ("epoch", "once"):
+        s = BalancedSeizureSampler(df, random_state=123, redraw=redraw)
+        here += [hashlib.sha256(s.draw(e).astype("<i8").tobytes()).hexdigest() for e in (0, 1, 7)]
+    env = dict(os.environ, PYTHONHASHSEED="977",
+               PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "codes.npy")],
+                         capture_output=True, text=True, env=env, check=True, timeout=300)
+    assert out.stdout.split() == here
+
+
+def test_draw_without_replacement_is_uniform():
+    rng = np.random.default_rng(0)
+    for n, k in ((40, 7), (40, 33), (40, 20), (5, 5), (5, 0)):
+        scratch = np.zeros(n, dtype=bool)
+        hits = np.zeros(n)
+        trials = 3000
+        for _ in range(trials):
+            out = _draw_without_replacement(n, k, rng, scratch)
+            assert out.size == k and np.unique(out).size == k
+            assert np.all(np.diff(out) > 0) and (k == 0 or (out[0] >= 0 and out[-1] < n))
+            assert not scratch.any()
+            hits[out] += 1
+        if 0 < k < n:
+            p = k / n
+            sd = np.sqrt(trials * p * (1 - p))
+            assert np.all(np.abs(hits - trials * p) < 5 * sd), (n, k)
+
+
+# ------------------------------------------------------------------ redraw
+def test_redraw_epoch_covers_background_and_once_is_fixed(windows, reference):
+    no = set(np.flatnonzero(reference == NO).tolist())
+    full = set(np.flatnonzero(reference == FULL).tolist())
+    per_epoch = BalancedSeizureSampler(windows, random_state=0)
+    once = BalancedSeizureSampler(windows, random_state=0, redraw="once")
+    seen_epoch, sets_once, orders_once = set(), [], []
+    for _ in range(100):
+        seen_epoch |= set(per_epoch)
+        drawn = list(once)
+        sets_once.append(frozenset(drawn))
+        orders_once.append(drawn)
+    assert len(set(sets_once)) == 1  # one fixed pool ...
+    assert len({tuple(o) for o in orders_once}) == 100  # ... reshuffled every epoch
+    assert len(seen_epoch & no) > 0.95 * len(no)  # background seen over time (seeded)
+    assert len(seen_epoch & full) == len(full)
+    assert len(sets_once[0] & no) == per_epoch.quotas["no_seizure"]
+
+
+# ------------------------------------------------------------------ subsets
+def test_sampler_on_subset_yields_subset_positions(windows, reference):
+    idx = np.arange(0, len(windows), 2)
+    sub = Subset(windows, idx.tolist())
+    s = BalancedSeizureSampler(sub, random_state=0)
+    drawn = s.draw(0)
+    assert drawn.max() < len(sub)
+    sub_ref = reference[idx]
+    assert tally(sub_ref, drawn) == expected_counts(
+        tuple(int(np.sum(sub_ref == c)) for c in range(3)), 0.3, 2.5)
+
+
+def test_dataloader_rebinds_to_subset_of_corpus(windows, reference):
+    """A DataLoader over a Subset of the sampler's corpus reads the Subset's windows only."""
+    idx = np.flatnonzero(np.arange(len(windows)) % 3 != 0)
+    sub = Subset(windows, idx.tolist())
+    s = BalancedSeizureSampler(windows, random_state=0)
+    loader = DataLoader(sub, sampler=s, batch_size=1000)
+    next(iter(loader))
+    assert len(s) == sum(expected_counts(
+        tuple(int(np.sum(reference[idx] == c)) for c in range(3)), 0.3, 2.5).values())
+    assert s.draw(0).max() < len(sub)
+    # and back on the corpus
+    s.set_epoch(0)
+    assert len(list(DataLoader(windows, sampler=s, batch_size=7))) > 0
+    assert len(s) == sum(expected_counts(
+        tuple(int(np.sum(reference == c)) for c in range(3)), 0.3, 2.5).values())
+
+
+def test_dataloader_on_other_dataset_raises_before_first_batch(windows, tmp_path):
+    other = make_windows(tmp_path, n_recordings=2, duration=200.0, seed=9)
+    s = BalancedSeizureSampler(windows, random_state=0)
+    with pytest.raises(ValueError, match="neither that data nor a Subset of it"):
+        next(iter(DataLoader(other, sampler=s, batch_size=4)))
+    df = pd.DataFrame({"seizure_category": ["partial_seizure"] * 3 + ["no_seizure"] * 20})
+    s2 = BalancedSeizureSampler(df, random_state=0)
+    with pytest.raises(ValueError, match="neither that data"):
+        next(iter(DataLoader(list(range(10)), sampler=s2)))
+
+
+def test_pickle_and_deepcopy(windows):
+    s = BalancedSeizureSampler(windows, random_state=5, redraw="once")
+    list(s)
+    for clone in (pickle.loads(pickle.dumps(s)), copy.deepcopy(s)):
+        assert clone.epoch == s.epoch
+        assert np.array_equal(clone.draw(3), s.draw(3))
+    assert "BalancedSeizureSampler(n_windows=" in repr(s)
+
+
+# ------------------------------------------------------------------ distributed (no process group)
+@pytest.mark.parametrize("n_ranks", [1, 2, 3, 4])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_distributed_shards_like_torch(windows, n_ranks, drop_last):
+    base = BalancedSeizureSampler(windows, random_state=11)
+    shards = []
+    for rank in range(n_ranks):
+        d = DistributedBalancedSeizureSampler(windows, num_replicas=n_ranks, rank=rank,
+                                              random_state=11, drop_last=drop_last)
+        d.set_epoch(3)
+        shards.append(list(d))
+        assert len(shards[-1]) == len(d)
+    full = base.draw(3)
+    # reference: torch's own DistributedSampler over the draw, unshuffled
+    for rank in range(n_ranks):
+        ref = DistributedSampler(full, num_replicas=n_ranks, rank=rank, shuffle=False,
+                                 drop_last=drop_last)
+        assert shards[rank] == [int(full[i]) for i in ref]
+    assert len({len(x) for x in shards}) == 1
+    if drop_last or len(full) % n_ranks == 0:  # no padding: disjoint
+        flat = [i for shard in shards for i in shard]
+        assert len(flat) == len(set(flat))
+    if not drop_last:
+        assert {i for shard in shards for i in shard} == set(full.tolist())
+
+
+def test_distributed_requires_shared_seed():
+    data = frame_of((30, 5, 5))
+    with pytest.raises(ValueError, match="random_state=None"):
+        DistributedBalancedSeizureSampler(data, num_replicas=2, rank=0)
+    with pytest.raises(RuntimeError, match="no process group"):
+        DistributedBalancedSeizureSampler(data, random_state=0)
+    with pytest.raises(ValueError, match="Invalid rank"):
+        DistributedBalancedSeizureSampler(data, num_replicas=2, rank=2, random_state=0)
+    d = DistributedBalancedSeizureSampler(data, num_replicas=1, rank=0)  # one replica: fine
+    assert len(d) == len(BalancedSeizureSampler(data, random_state=0))
