@@ -170,6 +170,8 @@ def main():
     parser.add_argument("--sfreq", type=float, default=None)
     parser.add_argument("--stride", type=float, default=10.0, help="window stride in seconds")
     parser.add_argument("--device", default=None, help="default: cuda if available, else cpu")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="training runs per sampler, in alternating order (default 2)")
     args = parser.parse_args()
     tiny = {"n_recordings": 2, "duration": 1200.0, "seizures": 3, "sfreq": 32.0, "epochs": 1,
                 "batch_size": 16, "num_workers": 0}
@@ -202,15 +204,25 @@ def main():
           f"(built in {time.perf_counter() - t0:.1f} s); model {args.model}, batch "
           f"{args.batch_size}, num_workers {args.num_workers}", flush=True)
 
-    results = [
-        train(windows, "balanced", sampler.skorch_params(), args, device, n_times),
-        train(windows, "shuffle", {
+    def shuffle_params():
+        return {
             "iterator_train__sampler": RandomSampler(
                 windows, num_samples=n_epoch, generator=torch.Generator().manual_seed(0)),
             "iterator_train__shuffle": False,
-        }, args, device, n_times),
-    ]
-    ratio = results[0]["samples_per_s"] / results[1]["samples_per_s"]
+        }
+
+    # alternate the order (B S S B B S ...) so that drift (clocks, caches) cancels out
+    results = []
+    for r in range(args.repeats):
+        order = ["balanced", "shuffle"] if r % 2 == 0 else ["shuffle", "balanced"]
+        for name in order:
+            params = sampler.skorch_params() if name == "balanced" else shuffle_params()
+            results.append(train(windows, name, params, args, device, n_times))
+    rates = {name: statistics.median(x["samples_per_s"] for x in results if x["sampler"] == name)
+             for name in ("balanced", "shuffle")}
+    ratio = rates["balanced"] / rates["shuffle"]
+    print(f"median samples/s over {args.repeats} run(s) each: balanced {rates['balanced']:.1f}, "
+          f"shuffle {rates['shuffle']:.1f}", flush=True)
     print(f"ratio balanced / shuffle: {ratio:.3f} (goal >= 0.98)", flush=True)
     out = {
         "device": info,
@@ -219,6 +231,7 @@ def main():
         "epoch_windows": n_epoch,
         "quotas": sampler.quotas,
         "results": results,
+        "median_samples_per_s": rates,
         "ratio_balanced_over_shuffle": ratio,
         "total_seconds": time.perf_counter() - t0,
     }
