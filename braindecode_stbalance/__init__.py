@@ -11,7 +11,7 @@ from .categories import (
 )
 from .labels import SeizureLabels, is_seizure_label
 from .manifest import SeizureManifest, balanced_epoch_size
-from .preprocessing import SeizureRatio, annotate_seizure_ratio
+from .preprocessing import SeizureRatio, annotate_seizure_ratio, compute_seizure_ratio
 from .ratio import count_in_windows, seizure_sample_intervals, window_seizure_ratio
 from .samplers import (
     BalancedDataLoader,
@@ -34,6 +34,7 @@ __all__ = [
     "balanced_epoch_size",
     "categorize",
     "category_counts",
+    "compute_seizure_ratio",
     "count_in_windows",
     "is_seizure_label",
     "scan_corpus",

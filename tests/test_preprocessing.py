@@ -7,6 +7,8 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from braindecode.datasets import BaseConcatDataset, RawDataset
 from braindecode.preprocessing import (
     Preprocessor,
@@ -15,7 +17,12 @@ from braindecode.preprocessing import (
     preprocess,
 )
 
-from braindecode_stbalance import CATEGORIES, SeizureRatio, annotate_seizure_ratio
+from braindecode_stbalance import (
+    CATEGORIES,
+    SeizureRatio,
+    annotate_seizure_ratio,
+    compute_seizure_ratio,
+)
 from conftest import (
     RECORDINGS,
     SFREQ,
@@ -266,3 +273,54 @@ def test_annotate_after_braindecode_save_and_load(edf_corpus, tmp_path, use_mne_
     annotate_seizure_ratio(loaded)
     ratios, _ = _reference(loaded)
     np.testing.assert_array_equal(loaded.get_metadata()["seizure_ratio"].to_numpy(), ratios)
+
+
+@st.composite
+def _corpora(draw):
+    """Several recordings with random sfreq, crop (first_samp), annotations and windows."""
+    recs = []
+    for _ in range(draw(st.integers(1, 4))):
+        sfreq = draw(st.sampled_from([10.0, 64.0, 100.0, 256.0, 173.61]))
+        n_times = draw(st.integers(50, 2000))
+        crop = draw(st.integers(0, 300))
+        anns = [
+            (draw(st.floats(0, (crop + n_times) / sfreq + 2)), draw(st.floats(0, n_times / sfreq)))
+            for _ in range(draw(st.integers(0, 5)))
+        ]
+        size = draw(st.integers(1, n_times))
+        stride = draw(st.integers(1, n_times))
+        recs.append((sfreq, n_times, crop, anns, size, stride))
+    return recs, draw(st.booleans())
+
+
+@given(_corpora())
+@settings(max_examples=60, deadline=None)
+def test_corpus_level_ratios_equal_brute_force(case):
+    recs, use_mne_epochs = case
+    datasets, want = [], []
+    for sfreq, n_times, crop, anns, size, stride in recs:
+        raw = mne.io.RawArray(np.zeros((1, crop + n_times)), mne.create_info(1, sfreq, "eeg"),
+                              verbose=False)
+        if anns:
+            raw.set_annotations(mne.Annotations([a[0] for a in anns], [a[1] for a in anns],
+                                                ["seiz"] * len(anns)), emit_warning=False)
+            # what MNE stored (it rounds onsets to its own precision) is the truth
+            anns = list(zip(raw.annotations.onset, raw.annotations.duration))
+        raw.crop(tmin=crop / sfreq, verbose=False)
+        assert raw.first_samp == crop
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            w = create_fixed_length_windows(
+                BaseConcatDataset([RawDataset(raw, description={"subject": 0})]),
+                window_size_samples=size, window_stride_samples=stride, drop_last_window=False,
+                use_mne_epochs=use_mne_epochs, preload=True)
+        datasets.append(w.datasets[0])
+        # reference: the uncropped recording's per-sample mask, cut at the crop
+        mask = brute_force_mask(crop + n_times, sfreq, anns)[crop:]
+        inds = w.datasets[0].crop_inds
+        want.append(brute_force_ratios(mask, inds[:, 1], inds[:, 2]))
+    corpus = BaseConcatDataset(datasets)
+    want = np.concatenate(want)
+    np.testing.assert_array_equal(compute_seizure_ratio(corpus), want)
+    annotate_seizure_ratio(corpus)
+    np.testing.assert_array_equal(corpus.get_metadata()["seizure_ratio"].to_numpy(), want)
