@@ -24,7 +24,11 @@ import numpy as np
 from braindecode.datasets import BaseConcatDataset, RawDataset
 from braindecode.preprocessing import create_fixed_length_windows
 
-from braindecode_stbalance import SeizureManifest, annotate_seizure_ratio, compute_seizure_ratio
+from braindecode_stbalance import (
+    SeizureManifest,
+    annotate_seizure_ratio,
+    compute_seizure_ratio,
+)
 from braindecode_stbalance.ratio import count_in_windows, seizure_sample_intervals
 
 

@@ -11,8 +11,8 @@ from torch.utils.data import Subset
 __all__ = [
     "CATEGORIES",
     "categorize",
-    "split_by_category",
     "category_counts",
+    "split_by_category",
     "window_table",
 ]
 
@@ -141,6 +141,18 @@ def _describe(ds):
             if key in desc.index:
                 return f"{key}={desc[key]}"
     return "no description"
+
+
+class _RecordingName:
+    """``"Recording i (path=...)"``, formatted only when a message needs it."""
+
+    __slots__ = ("ds", "i")
+
+    def __init__(self, i, ds):
+        self.i, self.ds = i, ds
+
+    def __str__(self):
+        return f"Recording {self.i} ({_describe(self.ds)})"
 
 
 def split_by_category(concat_ds):

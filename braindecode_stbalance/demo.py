@@ -43,7 +43,7 @@ def ratio_histogram(ratios, bins=10, width=40):
     top = max(int(counts.max()), 1)
     lines = []
     for c, lo, hi in zip(counts, edges[:-1], edges[1:]):
-        bar = "#" * int(round(width * c / top))
+        bar = "#" * round(width * c / top)
         lines.append(f"  [{lo:4.2f}, {hi:4.2f}{']' if hi == 1 else ')'} {c:7d} {bar}")
     return "\n".join(lines)
 

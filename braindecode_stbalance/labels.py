@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 
 __all__ = [
-    "TUSZ_SEIZURE_LABELS",
     "BACKGROUND_LABELS",
+    "TUSZ_SEIZURE_LABELS",
     "SeizureLabels",
     "is_seizure_label",
 ]

@@ -40,6 +40,7 @@ from .categories import (
     CATEGORY_COLUMN,
     RATIO_COLUMN,
     _describe,
+    _RecordingName,
     categorize,
     category_array,
     check_full_threshold,
@@ -396,7 +397,7 @@ class SeizureManifest:
             progress = len(datasets) > 1000
         rows, starts, stops, ratios = [], [], [], []
         for i, ds in enumerate(tqdm(datasets, desc="manifest", unit="rec", disable=not progress)):
-            where = f"Recording {i} ({_describe(ds)})"
+            where = _RecordingName(i, ds)
             info, (sz_lo, sz_hi), a_lo, a_hi, r_lo, r_hi = _recording_from_dataset(
                 ds, seizure_labels, where
             )

@@ -25,12 +25,18 @@ from .categories import (
     CATEGORY_COLUMN,
     RATIO_COLUMN,
     _describe,
+    _RecordingName,
     categorize,
     category_array,
     check_full_threshold,
 )
 from .labels import SeizureLabels
-from .ratio import annotation_sample_bounds, count_in_windows, merge_intervals, window_seizure_ratio
+from .ratio import (
+    annotation_sample_bounds,
+    count_in_windows,
+    merge_intervals,
+    window_seizure_ratio,
+)
 
 __all__ = ["SeizureRatio", "annotate_seizure_ratio", "compute_seizure_ratio"]
 
@@ -90,7 +96,7 @@ def _window_positions(ds, where):
 
 def _epochs_positions(epochs):
     sfreq = epochs.info["sfreq"]
-    offset = int(round(epochs.times[0] * sfreq))
+    offset = round(epochs.times[0] * sfreq)
     starts = epochs.events[:, 0].astype(np.int64) + offset
     return starts, starts + len(epochs.times)
 
@@ -203,9 +209,7 @@ def _corpus_ratios(datasets, labels):
     frames, win_starts, win_stops = [], [], []
     onsets, durations, descriptions, owners, local = [], [], [], [], []
     for i, ds in enumerate(datasets):
-        mne_obj, fr, starts, stops, f, n_times = _window_positions(
-            ds, lambda i=i, ds=ds: f"Recording {i} ({_describe(ds)})"
-        )
+        mne_obj, fr, starts, stops, f, n_times = _window_positions(ds, _RecordingName(i, ds).__str__)
         frames.append(fr)
         win_starts.append(starts)
         win_stops.append(stops)
@@ -372,11 +376,13 @@ def _owner_of(mne_obj):
         while frame is not None:
             for value in list(frame.f_locals.values()):
                 if isinstance(value, (EEGWindowsDataset, RawDataset)):
-                    if getattr(value, "_raw", None) is mne_obj:
-                        return value
+                    held = getattr(value, "_raw", None)
                 elif isinstance(value, WindowsDataset):
-                    if getattr(value, "_windows", None) is mne_obj:
-                        return value
+                    held = getattr(value, "_windows", None)
+                else:
+                    continue
+                if held is mne_obj:
+                    return value
             frame = frame.f_back
     finally:
         del frame

@@ -44,7 +44,7 @@ def write_synthetic_edf(path, duration, sfreq, seizures, n_channels=2, seed=0,
         The written file.
     """
     rng = np.random.default_rng(seed)
-    n_times = int(round(duration * sfreq))
+    n_times = round(duration * sfreq)
     if ch_names is None:
         ch_names = [f"EEG {i:03d}" for i in range(n_channels)]
     data = rng.standard_normal((len(ch_names), n_times)) * 20e-6

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from braindecode.preprocessing import create_fixed_length_windows
+from conftest import RECORDINGS, SFREQ, brute_force_category, brute_force_mask
 from torch.utils.data import Subset
 
 from braindecode_stbalance import (
@@ -15,7 +16,6 @@ from braindecode_stbalance import (
     split_by_category,
 )
 from braindecode_stbalance.labels import SeizureLabels, is_seizure_label
-from conftest import RECORDINGS, SFREQ, brute_force_category, brute_force_mask
 
 WIN, STRIDE = int(60 * SFREQ), int(15 * SFREQ)
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_public_name_is_in_the_api_docs_and_documented(module):
     api = (ROOT / "docs" / "api.rst").read_text()
     for name in module.__all__:
-        assert re.search(rf"^\s+{re.escape(name)}\s*$", api, re.M), f"{name} missing from docs/api.rst"
+        assert re.search(rf"^\s+{re.escape(name)}\s*$", api, re.MULTILINE), f"{name} missing from docs/api.rst"
         obj = getattr(module, name)
         if callable(obj):
             doc = inspect.getdoc(obj) or ""
@@ -32,8 +32,8 @@ def test_ci_runs_the_readme_test_command_verbatim():
     block = readme.split("<!-- ci: test command -->", 1)[1]
     command = block.split("```bash\n", 1)[1].split("\n", 1)[0]
     extracted = subprocess.run(
-        ["bash", "-c", "awk '/<!-- ci: test command -->/{f=1; next} f && /^```/{if (c++) exit; next} "
-         "f{print; exit}' README.md"], cwd=ROOT, capture_output=True, text=True, check=True,
+        ["bash", "-c", ("awk '/<!-- ci: test command -->/{f=1; next} f && /^```/{if (c++) exit; "
+                        "next} f{print; exit}' README.md")], cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert extracted == command
     assert "python -m pytest" in command

@@ -7,8 +7,6 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from braindecode.datasets import BaseConcatDataset, RawDataset
 from braindecode.preprocessing import (
     Preprocessor,
@@ -16,19 +14,21 @@ from braindecode.preprocessing import (
     create_windows_from_events,
     preprocess,
 )
-
-from braindecode_stbalance import (
-    CATEGORIES,
-    SeizureRatio,
-    annotate_seizure_ratio,
-    compute_seizure_ratio,
-)
 from conftest import (
     RECORDINGS,
     SFREQ,
     brute_force_category,
     brute_force_mask,
     brute_force_ratios,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from braindecode_stbalance import (
+    CATEGORIES,
+    SeizureRatio,
+    annotate_seizure_ratio,
+    compute_seizure_ratio,
 )
 
 WIN, STRIDE = int(60 * SFREQ), int(15 * SFREQ)
@@ -83,7 +83,7 @@ def test_function_form_equals_step(edf_corpus):
     _run_step(a, SeizureRatio(full_threshold=0.99))
     annotate_seizure_ratio(b, full_threshold=0.99)
     pd.testing.assert_frame_equal(a.get_metadata(), b.get_metadata())
-    ratios, cats = _reference(b, 0.99)
+    _, cats = _reference(b, 0.99)
     assert b.get_metadata()["seizure_category"].astype(str).tolist() == cats
 
 
@@ -304,10 +304,10 @@ def test_corpus_level_ratios_equal_brute_force(case):
         if anns:
             raw.set_annotations(mne.Annotations([a[0] for a in anns], [a[1] for a in anns],
                                                 ["seiz"] * len(anns)), emit_warning=False)
-            # what MNE stored (it rounds onsets to its own precision) is the truth
-            anns = list(zip(raw.annotations.onset, raw.annotations.duration))
         raw.crop(tmin=crop / sfreq, verbose=False)
         assert raw.first_samp == crop
+        # the truth is what MNE stores (it rounds onsets/durations on set and crop)
+        anns = list(zip(raw.annotations.onset, raw.annotations.duration))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             w = create_fixed_length_windows(
@@ -315,8 +315,8 @@ def test_corpus_level_ratios_equal_brute_force(case):
                 window_size_samples=size, window_stride_samples=stride, drop_last_window=False,
                 use_mne_epochs=use_mne_epochs, preload=True)
         datasets.append(w.datasets[0])
-        # reference: the uncropped recording's per-sample mask, cut at the crop
-        mask = brute_force_mask(crop + n_times, sfreq, anns)[crop:]
+        # reference: per-sample mask of the cropped recording on MNE's time axis
+        mask = brute_force_mask(n_times, sfreq, anns, first_samp=crop)
         inds = w.datasets[0].crop_inds
         want.append(brute_force_ratios(mask, inds[:, 1], inds[:, 2]))
     corpus = BaseConcatDataset(datasets)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import brute_force_mask, brute_force_ratios
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,7 +11,6 @@ from braindecode_stbalance.ratio import (
     seizure_sample_intervals,
     window_seizure_ratio,
 )
-from conftest import brute_force_mask, brute_force_ratios
 
 SFREQS = st.sampled_from([1.0, 3.0, 10.0, 100.0, 128.0, 200.0, 250.0, 256.0, 500.0, 512.0, 173.61])
 
