@@ -1,4 +1,4 @@
-"""Demo: categorise the windows of a synthetic seizure corpus written as real EDF files.
+"""Demo: categorise and balance the windows of a synthetic seizure corpus written as real EDF files.
 
 Run ``python -m braindecode_stbalance.demo`` (or ``stbalance demo``).
 """
@@ -14,8 +14,9 @@ import warnings
 import numpy as np
 from braindecode.preprocessing import create_fixed_length_windows, preprocess
 
-from .categories import CATEGORIES, category_counts, split_by_category
+from .categories import CATEGORIES, category_counts
 from .preprocessing import SeizureRatio
+from .samplers import BalancedSeizureSampler
 from .synthetic import make_synthetic_corpus
 
 __all__ = ["main", "ratio_histogram"]
@@ -97,12 +98,14 @@ def main(argv=None):
         partial = ratios[(ratios > 0) & (ratios < 1)]
         print(f"\nSeizure ratio histogram of the {partial.size} partial-seizure windows:")
         print(ratio_histogram(partial))
-        parts = split_by_category(windows)
-        p = len(parts["partial_seizure"])
-        print(f"\nOne SeizureTransformer-balanced epoch: {p} partial + "
-              f"{min(int(0.3 * p), len(parts['full_seizure']))} full + "
-              f"{min(int(2.5 * p), len(parts['no_seizure']))} no-seizure windows "
-              f"(of {len(windows)}; categories {', '.join(CATEGORIES)})")
+        sampler = BalancedSeizureSampler(windows, random_state=args.seed)
+        quotas = sampler.quotas
+        print(f"\nOne SeizureTransformer-balanced epoch (BalancedSeizureSampler, seed {args.seed}): "
+              f"{len(sampler)} of {len(windows)} windows = "
+              + " + ".join(f"{quotas[c]} {c}" for c in CATEGORIES))
+        first = sampler.draw(0)
+        print(f"Epoch 0 starts with windows {first[:8].tolist()} ...; epoch 1 draws "
+              f"{len(np.setdiff1d(sampler.draw(1), first))} windows epoch 0 did not.")
     return 0
 
 
