@@ -1,9 +1,12 @@
 """Shared test helpers: brute-force references and small real EDF corpora."""
 
+import warnings
+
 import mne
 import numpy as np
 import pytest
 from braindecode.datasets import BaseConcatDataset, RawDataset
+from braindecode.preprocessing import create_fixed_length_windows
 
 from braindecode_stbalance.synthetic import write_synthetic_edf
 
@@ -38,6 +41,16 @@ def brute_force_category(ratio, full_threshold=1.0):
     if ratio >= full_threshold:
         return "full_seizure"
     return "partial_seizure"
+
+
+def fixed_windows(corpus, window_s=60.0, stride_s=15.0, **kwargs):
+    """braindecode's create_fixed_length_windows at SFREQ, its deprecation chatter silenced."""
+    kwargs.setdefault("drop_last_window", False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return create_fixed_length_windows(
+            corpus, window_size_samples=int(window_s * SFREQ),
+            window_stride_samples=int(stride_s * SFREQ), **kwargs)
 
 
 @pytest.fixture(scope="session")

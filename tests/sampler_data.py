@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from braindecode.preprocessing import create_fixed_length_windows
 
-from braindecode_stbalance import annotate_seizure_ratio
+from braindecode_stbalance import CATEGORIES, annotate_seizure_ratio
 from braindecode_stbalance.synthetic import make_synthetic_corpus
 
 SFREQ = 64.0
@@ -31,6 +31,12 @@ def make_windows(root, n_recordings=3, duration=240.0, seed=0, stride=STRIDE):
             drop_last_window=True, preload=True,
         )
     return annotate_seizure_ratio(windows, target="binary")
+
+
+def tally(categories, indices):
+    """Windows per category name among ``indices`` (categories: codes per corpus index)."""
+    cats = np.asarray(categories)[np.asarray(indices, dtype=np.int64)]
+    return {name: int(np.sum(cats == c)) for c, name in enumerate(CATEGORIES)}
 
 
 def brute_force_categories(windows_ds):

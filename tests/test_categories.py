@@ -1,11 +1,15 @@
 """Splitter and category summaries against brute-force references."""
 
-import warnings
 
 import numpy as np
 import pytest
-from braindecode.preprocessing import create_fixed_length_windows
-from conftest import RECORDINGS, SFREQ, brute_force_category, brute_force_mask
+from conftest import (
+    RECORDINGS,
+    SFREQ,
+    brute_force_category,
+    brute_force_mask,
+    fixed_windows,
+)
 from torch.utils.data import Subset
 
 from braindecode_stbalance import (
@@ -22,11 +26,7 @@ WIN, STRIDE = int(60 * SFREQ), int(15 * SFREQ)
 
 @pytest.fixture
 def annotated(edf_corpus):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        windows_ds = create_fixed_length_windows(
-            edf_corpus, window_size_samples=WIN, window_stride_samples=STRIDE,
-            drop_last_window=False)
+    windows_ds = fixed_windows(edf_corpus)
     return annotate_seizure_ratio(windows_ds)
 
 
@@ -59,11 +59,7 @@ def test_split_by_category_indices_and_windows(annotated):
 
 
 def test_split_empty_category(edf_corpus):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        windows_ds = create_fixed_length_windows(
-            edf_corpus, window_size_samples=WIN, window_stride_samples=STRIDE,
-            drop_last_window=False)
+    windows_ds = fixed_windows(edf_corpus)
     annotate_seizure_ratio(windows_ds, labels=["not-a-label"])
     parts = split_by_category(windows_ds)
     assert len(parts["no_seizure"]) == len(windows_ds)
@@ -71,11 +67,7 @@ def test_split_empty_category(edf_corpus):
 
 
 def test_split_unannotated_raises(edf_corpus):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        windows_ds = create_fixed_length_windows(
-            edf_corpus, window_size_samples=WIN, window_stride_samples=STRIDE,
-            drop_last_window=False)
+    windows_ds = fixed_windows(edf_corpus)
     with pytest.raises(ValueError, match=r"Recording 0 \(path=.*\) has no 'seizure_ratio'"):
         split_by_category(windows_ds)
 

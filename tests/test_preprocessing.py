@@ -20,6 +20,7 @@ from conftest import (
     brute_force_category,
     brute_force_mask,
     brute_force_ratios,
+    fixed_windows,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,12 +36,8 @@ WIN, STRIDE = int(60 * SFREQ), int(15 * SFREQ)
 
 
 def _windows(corpus, use_mne_epochs=False, drop_last_window=False, **kw):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return create_fixed_length_windows(
-            corpus, window_size_samples=WIN, window_stride_samples=STRIDE,
-            drop_last_window=drop_last_window, use_mne_epochs=use_mne_epochs, **kw,
-        )
+    return fixed_windows(corpus, drop_last_window=drop_last_window,
+                         use_mne_epochs=use_mne_epochs, **kw)
 
 
 def _reference(windows_ds, full_threshold=1.0):

@@ -22,6 +22,7 @@ from sampler_data import (
     brute_force_categories,
     make_windows,
     rng_states,
+    tally,
 )
 from torch.utils.data import DataLoader, DistributedSampler, Subset
 
@@ -57,11 +58,6 @@ def expected_counts(counts, full_ratio, background_ratio, anchor="partial_seizur
     if not replacement or n_no == 0:
         q_no = min(q_no, n_no)
     return {"no_seizure": q_no, "partial_seizure": n_part, "full_seizure": q_full}
-
-
-def tally(categories, indices):
-    cats = np.asarray(categories)[np.asarray(indices)]
-    return {name: int(np.sum(cats == c)) for c, name in enumerate(CATEGORIES)}
 
 
 @pytest.fixture(scope="module")

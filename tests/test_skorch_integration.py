@@ -12,11 +12,17 @@ import pytest
 import torch
 from braindecode import EEGClassifier
 from braindecode.models import ShallowFBCSPNet
-from sampler_data import WINDOW, brute_force_categories, make_windows, window_keys
+from sampler_data import (
+    WINDOW,
+    brute_force_categories,
+    make_windows,
+    tally,
+    window_keys,
+)
 from skorch.callbacks import Callback
 from skorch.helper import predefined_split
 
-from braindecode_stbalance import CATEGORIES, BalancedDataLoader, BalancedSeizureSampler
+from braindecode_stbalance import BalancedDataLoader, BalancedSeizureSampler
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -65,11 +71,6 @@ def classifier(callback, cls=EEGClassifier, **kwargs):
     )
 
 
-def counts_of(categories, indices):
-    cats = np.asarray(categories)[np.asarray(indices, dtype=np.int64)]
-    return {name: int(np.sum(cats == c)) for c, name in enumerate(CATEGORIES)}
-
-
 @pytest.fixture(scope="module")
 def windows(tmp_path_factory):
     return make_windows(tmp_path_factory.mktemp("corpus"), n_recordings=3, duration=240.0)
@@ -95,7 +96,7 @@ def test_trains_on_exactly_the_sampler_draws(windows, reference, keys):
     for epoch, seen in enumerate(rec.epochs_):
         assert seen == sampler.draw(epoch).tolist()
         n_part = int(np.sum(reference == 1))
-        assert counts_of(reference, seen) == {
+        assert tally(reference, seen) == {
             "no_seizure": int(2.5 * n_part), "partial_seizure": n_part,
             "full_seizure": int(np.floor(0.3 * n_part)),
         }
@@ -114,7 +115,7 @@ def test_predefined_split(windows, reference, keys):
         # the train set is the first recordings, so its indices are corpus indices
         assert seen == sampler.draw(epoch).tolist()
         assert max(seen) < n_train
-        assert counts_of(reference, seen)["partial_seizure"] == int(np.sum(reference[:n_train] == 1))
+        assert tally(reference, seen)["partial_seizure"] == int(np.sum(reference[:n_train] == 1))
 
 
 @pytest.mark.parametrize("via_helper", [True, False])
@@ -138,7 +139,7 @@ def test_default_train_split_uses_training_part_only(windows, reference, keys, v
         assert seen == train_idx[sampler.draw(epoch)].tolist()
         assert set(seen) <= set(train_idx.tolist())
         assert not set(seen) & set(valid_part.indices)
-        assert counts_of(reference, seen) == {
+        assert tally(reference, seen) == {
             "no_seizure": min(int(2.5 * n_part), int(np.sum(ref_train == 0))),
             "partial_seizure": n_part,
             "full_seizure": min(int(np.floor(0.3 * n_part)), int(np.sum(ref_train == 2))),
