@@ -2,23 +2,10 @@
 
 # License: BSD (3-clause)
 
-from .categories import (
-    CATEGORIES,
-    categorize,
-    category_counts,
-    split_by_category,
-    window_table,
-)
-from .labels import SeizureLabels, is_seizure_label
-from .manifest import SeizureManifest, balanced_epoch_size
-from .preprocessing import SeizureRatio, annotate_seizure_ratio, compute_seizure_ratio
-from .ratio import count_in_windows, seizure_sample_intervals, window_seizure_ratio
-from .samplers import (
-    BalancedDataLoader,
-    BalancedSeizureSampler,
-    DistributedBalancedSeizureSampler,
-)
-from .scan import scan_corpus
+# The public names are imported lazily (PEP 562) so that the corpus scanner and
+# the command line (``stbalance scan``/``summary``) start without importing
+# torch and braindecode; ``from braindecode_stbalance import X`` works as usual.
+import importlib
 
 __version__ = "0.1.0"
 
@@ -43,3 +30,39 @@ __all__ = [
     "window_seizure_ratio",
     "window_table",
 ]
+
+#: Public name -> submodule defining it.
+_LAZY = {
+    "CATEGORIES": "categories",
+    "categorize": "categories",
+    "category_counts": "categories",
+    "split_by_category": "categories",
+    "window_table": "categories",
+    "SeizureLabels": "labels",
+    "is_seizure_label": "labels",
+    "SeizureManifest": "manifest",
+    "balanced_epoch_size": "manifest",
+    "SeizureRatio": "preprocessing",
+    "annotate_seizure_ratio": "preprocessing",
+    "compute_seizure_ratio": "preprocessing",
+    "count_in_windows": "ratio",
+    "seizure_sample_intervals": "ratio",
+    "window_seizure_ratio": "ratio",
+    "BalancedDataLoader": "samplers",
+    "BalancedSeizureSampler": "samplers",
+    "DistributedBalancedSeizureSampler": "samplers",
+    "scan_corpus": "scan",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from torch.utils.data import Subset
 
 __all__ = [
     "CATEGORIES",
@@ -171,6 +170,8 @@ def split_by_category(concat_ds):
         are the corpus-level indices of that category's windows, in corpus
         order (possibly empty).
     """
+    from torch.utils.data import Subset
+
     codes = window_table(concat_ds)[CATEGORY_COLUMN].cat.codes.to_numpy()
     return {
         name: Subset(concat_ds, np.flatnonzero(codes == c).tolist())

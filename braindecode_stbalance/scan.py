@@ -63,7 +63,7 @@ def window_starts(n_times, size, stride):
 
 
 def _list_tusz(root, split, annotations):
-    from .datasets.tusz import find_tusz_recordings
+    from .datasets._files import find_tusz_recordings
 
     listing = find_tusz_recordings(root, split)
     col = "csv_bi" if annotations == "csv_bi" else "csv"
@@ -71,7 +71,7 @@ def _list_tusz(root, split, annotations):
 
 
 def _list_bids(root, split, annotations):
-    from .datasets.bids import find_szcore_recordings
+    from .datasets._files import find_szcore_recordings
 
     if split is not None:
         raise ValueError("--split applies to TUSZ trees only; BIDS trees have no splits.")
@@ -81,10 +81,10 @@ def _list_bids(root, split, annotations):
 
 def _read_annotations(kind, ann_path, duration, labels):
     if kind == "events":
-        from .datasets.bids import read_szcore_events
+        from .datasets._files import read_szcore_events
 
         return read_szcore_events(ann_path, duration=duration, labels=labels).annotations
-    from .datasets.tusz import read_csv_bi, read_tusz_csv
+    from .datasets._files import read_csv_bi, read_tusz_csv
 
     reader = read_csv_bi if kind == "csv_bi" else read_tusz_csv
     return reader(ann_path, duration=duration, labels=labels).annotations
@@ -101,7 +101,7 @@ def _init_worker(labels):
 
 
 def _to_samples(seconds, sfreq, what, path):
-    from .datasets.tusz import CorpusError
+    from .datasets._files import CorpusError
 
     n = seconds * sfreq
     k = round(n)
@@ -116,8 +116,8 @@ def _to_samples(seconds, sfreq, what, path):
 def _scan_one(task):
     """Categorise one recording; returns ('ok', result) or ('error', message)."""
     path, ann_path, kind, window, stride, resample = task
+    from .datasets._files import CorpusError
     from .datasets.edf import read_edf_header
-    from .datasets.tusz import CorpusError
 
     labels = _WORKER["labels"]
     with warnings.catch_warnings(record=True) as caught:
@@ -255,7 +255,7 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
     from tqdm.auto import tqdm
 
     from .categories import check_full_threshold
-    from .datasets.tusz import CorpusError
+    from .datasets._files import CorpusError
 
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")

@@ -242,6 +242,29 @@ def test_subprocess_exit_status_and_message(tmp_path):
     assert not (tmp_path / "m.parquet").exists()
 
 
+def test_scan_and_summary_do_not_import_torch_or_braindecode(tmp_path):
+    # The scan path needs only numpy/pandas/mne/pyarrow: a fresh interpreter
+    # running --help, scan and summary must not import torch or braindecode.
+    make_tusz_tree(tmp_path / "t", n_recordings=3, durations=(60,), sfreq=SFREQ, seed=4)
+    code = (
+        "import sys\n"
+        "from braindecode_stbalance.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"assert main(['scan', {str(tmp_path / 't')!r}, '--format', 'tusz', '--window', '10',"
+        f" '--out', {str(tmp_path / 'm.parquet')!r}, '--quiet']) == 0\n"
+        f"assert main(['summary', {str(tmp_path / 'm.parquet')!r}]) == 0\n"
+        "print('torch' in sys.modules, 'braindecode' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=_env(), cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "False False"
+    assert (tmp_path / "m.parquet").exists()
+
+
 @pytest.fixture(scope="module")
 def big_tree(tmp_path_factory):
     root = tmp_path_factory.mktemp("tusz_big")

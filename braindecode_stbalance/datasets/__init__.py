@@ -2,28 +2,9 @@
 
 # License: BSD (3-clause)
 
-from ._szcore_tree import make_szcore_tree, write_szcore_events
-from ._tusz_tree import make_tusz_tree, write_csv_bi, write_tusz_csv, write_tusz_edf
-from .bids import (
-    SZCORE_EVENT_COLUMNS,
-    SzCOREBIDS,
-    find_szcore_recordings,
-    read_szcore_events,
-    szcore_annotations,
-    szcore_events_path,
-)
-from .edf import EDFHeader, read_edf_header
-from .tusz import (
-    SZCORE19,
-    TUSZ,
-    AnnotationFile,
-    CorpusError,
-    find_tusz_recordings,
-    pick_szcore19,
-    read_csv_bi,
-    read_tusz_csv,
-    szcore19_mapping,
-)
+# The public names are imported lazily (PEP 562): the annotation-file readers
+# and listings (in ``._files``) are usable without importing braindecode.
+import importlib
 
 __all__ = [
     "SZCORE19",
@@ -50,3 +31,43 @@ __all__ = [
     "write_tusz_csv",
     "write_tusz_edf",
 ]
+
+#: Public name -> submodule defining it.
+_LAZY = {
+    "make_szcore_tree": "_szcore_tree",
+    "write_szcore_events": "_szcore_tree",
+    "make_tusz_tree": "_tusz_tree",
+    "write_csv_bi": "_tusz_tree",
+    "write_tusz_csv": "_tusz_tree",
+    "write_tusz_edf": "_tusz_tree",
+    "SZCORE_EVENT_COLUMNS": "_files",
+    "AnnotationFile": "_files",
+    "CorpusError": "_files",
+    "find_szcore_recordings": "_files",
+    "find_tusz_recordings": "_files",
+    "read_csv_bi": "_files",
+    "read_szcore_events": "_files",
+    "read_tusz_csv": "_files",
+    "szcore_events_path": "_files",
+    "SzCOREBIDS": "bids",
+    "szcore_annotations": "bids",
+    "EDFHeader": "edf",
+    "read_edf_header": "edf",
+    "SZCORE19": "tusz",
+    "TUSZ": "tusz",
+    "pick_szcore19": "tusz",
+    "szcore19_mapping": "tusz",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -18,27 +18,33 @@ indistinguishable (``eventType`` only survives in ``annotations.extras``).
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import mne
 import numpy as np
 import pandas as pd
 from braindecode.datasets import BaseConcatDataset, BIDSDataset, RawDataset
 
-from ..labels import SeizureLabels, _is_known_non_seizure, _norm
-from .tusz import (
+from ..labels import SeizureLabels
+from ._files import (  # noqa: F401  (re-exported: the readers moved to ._files)
+    _DATA_SUFFIX_RE,
+    _NA,
+    _REQUIRED,
+    SZCORE_EVENT_COLUMNS,
     AnnotationFile,
     CorpusError,
     _clip,
+    _float_or_na,
+    _parse_events,
     _recording_end,
     _str_keys,
     _to_annotations,
+    find_szcore_recordings,
+    read_szcore_events,
+    szcore_events_path,
 )
 
 __all__ = [
@@ -49,145 +55,6 @@ __all__ = [
     "szcore_annotations",
     "szcore_events_path",
 ]
-
-#: Columns of a SzCORE (HED-SCORE) ``events.tsv`` file, in order.
-SZCORE_EVENT_COLUMNS = ("onset", "duration", "eventType", "confidence", "channels",
-                        "dateTime", "recordingDuration")
-_REQUIRED = ("onset", "duration", "eventType")
-_DATA_SUFFIX_RE = re.compile(r"^(?P<stem>.+)_(?P<datatype>eeg|ieeg|meg)$")
-_NA = ("n/a", "na", "nan", "")
-
-
-def szcore_events_path(data_path):
-    """The ``*_events.tsv`` sidecar of a BIDS data file.
-
-    Parameters
-    ----------
-    data_path : str | pathlib.Path
-        E.g. ``.../sub-01_ses-01_task-szMonitoring_run-00_eeg.edf``.
-
-    Returns
-    -------
-    pathlib.Path
-        E.g. ``.../sub-01_ses-01_task-szMonitoring_run-00_events.tsv``.
-    """
-    p = Path(data_path)
-    name = p.name[: -len("".join(p.suffixes))] if p.suffixes else p.name
-    m = _DATA_SUFFIX_RE.match(name)
-    stem = m["stem"] if m is not None else name
-    return p.with_name(f"{stem}_events.tsv")
-
-
-def _float_or_na(value):
-    return None if value.strip().lower() in _NA else float(value)
-
-
-def _parse_events(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except FileNotFoundError:
-        raise CorpusError(path, "events file not found (every SzCORE recording needs "
-                          "its *_events.tsv beside it).") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CorpusError(path, f"cannot read events file ({exc}).") from exc
-    header_line = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_line is None:
-        raise CorpusError(path, "empty events file (expected a header row "
-                          f"{chr(9).join(SZCORE_EVENT_COLUMNS)!r}).")
-    columns = [c.strip() for c in lines[header_line].split("\t")]
-    lower = {c.lower(): i for i, c in enumerate(columns)}
-    missing = [c for c in _REQUIRED if c.lower() not in lower]
-    if missing:
-        hint = (" (a 'trial_type' column: this is not a SzCORE file; it is read "
-                "correctly by braindecode's BIDSDataset as is)"
-                if "trial_type" in lower else "")
-        raise CorpusError(path, f"missing column(s) {missing} in the header row "
-                          f"{lines[header_line]!r}{hint}.", header_line + 1)
-    i_on, i_dur, i_type = (lower[c.lower()] for c in _REQUIRED)
-    i_rec = lower.get("recordingduration")
-    rows, rec_durations = [], set()
-    for lineno, line in enumerate(lines[header_line + 1:], header_line + 2):
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) != len(columns):
-            raise CorpusError(path, f"malformed row {line!r}: {len(parts)} tab-separated "
-                              f"fields, the header has {len(columns)}.", lineno)
-        try:
-            onset = float(parts[i_on])
-            duration = float(parts[i_dur])
-            rec = _float_or_na(parts[i_rec]) if i_rec is not None else None
-        except ValueError:
-            raise CorpusError(path, f"malformed row {line!r}: onset, duration and "
-                              "recordingDuration must be numbers.", lineno) from None
-        label = parts[i_type].strip()
-        if label.lower() in _NA:
-            raise CorpusError(path, f"row {line!r}: empty or n/a eventType.", lineno)
-        if not (math.isfinite(onset) and math.isfinite(duration)):
-            raise CorpusError(path, f"malformed row {line!r}: non-finite time.", lineno)
-        if onset < 0:
-            raise CorpusError(path, f"row {line!r}: negative onset {onset}.", lineno)
-        if duration <= 0:
-            raise CorpusError(path, f"row {line!r}: duration {duration} <= 0 (stop <= "
-                              "start); events must have a positive duration.", lineno)
-        if rec is not None:
-            rec_durations.add(rec)
-        rows.append((onset, onset + duration, label))
-    if len(rec_durations) > 1:
-        raise CorpusError(path, "rows disagree on recordingDuration: "
-                          f"{sorted(rec_durations)}.")
-    return (rec_durations.pop() if rec_durations else None), rows
-
-
-def read_szcore_events(path, duration=None, labels=None):
-    """Read a SzCORE (HED-SCORE) ``events.tsv`` file.
-
-    Parameters
-    ----------
-    path : str | pathlib.Path
-        The ``*_events.tsv`` file.
-    duration : float | None
-        Recording duration in seconds (from the data file). If given,
-        ``recordingDuration`` must agree with it within 0.5 s and events are
-        clipped to it; if None they are clipped to ``recordingDuration``.
-    labels : SeizureLabels | None
-        Vocabulary; unknown event types (neither ``sz*``, nor a TUSZ seizure
-        label, nor ``bckg``) are kept, not counted as seizures and tallied in
-        ``labels.unknown`` (warned about at once if ``labels`` is None).
-
-    Returns
-    -------
-    AnnotationFile
-        ``(annotations, header_duration)``: descriptions are the
-        ``eventType`` values; background rows are validated but not returned.
-
-    Raises
-    ------
-    CorpusError
-        Missing file, missing column, malformed row (file and line named),
-        duration <= 0, or ``recordingDuration`` disagreeing with ``duration``.
-    """
-    own = labels is None
-    if own:
-        labels = SeizureLabels()
-    rec_duration, rows = _parse_events(path)
-    end = _recording_end(path, rec_duration, duration,
-                         stated="recordingDuration is {} s")
-    if rows:
-        start, stop, desc = (np.asarray(x) for x in zip(*rows))
-        start, stop, desc = start.astype(float), stop.astype(float), desc.astype(object)
-    else:
-        start = stop = np.zeros(0)
-        desc = np.zeros(0, dtype=object)
-    seiz = labels(desc)
-    background = np.array([_is_known_non_seizure(_norm(d)) for d in desc], dtype=bool)
-    keep = seiz | ~background
-    start, stop, desc = _clip(path, start[keep], stop[keep], desc[keep], end)
-    if own:
-        _str_keys(labels)
-        labels.warn_unknown(where=os.fspath(path))
-    return AnnotationFile(_to_annotations(start, stop, desc), rec_duration)
 
 
 def _set_file_annotations(raw, ann):
@@ -281,53 +148,6 @@ def szcore_annotations(concat_ds, labels=None, on_error="raise"):
     return out
 
 
-def find_szcore_recordings(root, extensions=(".edf",)):
-    """List the recordings of a SzCORE BIDS tree without opening any file.
-
-    Parameters
-    ----------
-    root : str | pathlib.Path
-        BIDS root.
-    extensions : tuple of str
-        Data file extensions (case-insensitive).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per ``sub-*/[ses-*/]<datatype>/*_<datatype>.<ext>`` file,
-        sorted by path: ``path``, ``subject``, ``session``, ``task``,
-        ``run`` (None when absent), ``datatype`` and ``events`` (the
-        ``*_events.tsv`` path; existence not checked).
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``root`` holds no such file.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"BIDS root {os.fspath(root)!r} is not a directory.")
-    exts = tuple(e.lower() for e in extensions)
-    rows = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "derivatives",
-                                                                     "sourcedata")))
-        for name in filenames:
-            if not name.lower().endswith(exts) or not name.startswith("sub-"):
-                continue
-            stem = name[: name.rfind(".")]
-            m = _DATA_SUFFIX_RE.match(stem)
-            if m is None:
-                continue
-            entities = dict(kv.split("-", 1) for kv in m["stem"].split("_") if "-" in kv)
-            path = os.path.join(dirpath, name)
-            rows.append({"path": path, "subject": entities.get("sub"),
-                             "session": entities.get("ses"), "task": entities.get("task"),
-                             "run": entities.get("run"), "datatype": m["datatype"],
-                             "events": os.fspath(szcore_events_path(path))})
-    if not rows:
-        raise FileNotFoundError(f"No BIDS data files {exts} under {os.fspath(root)!r}.")
-    return pd.DataFrame(rows).sort_values("path", ignore_index=True)
 
 
 def _load_szcore(bids_path, extra_params, on_ch_mismatch, preload, on_error):

@@ -16,7 +16,7 @@ import datetime
 import os
 from typing import NamedTuple
 
-from .tusz import CorpusError
+from ._files import CorpusError
 
 __all__ = ["EDFHeader", "read_edf_header"]
 
