@@ -55,7 +55,13 @@ _LAZY = {
 }
 
 
+#: Submodules, also reachable as attributes (``braindecode_stbalance.samplers``).
+_SUBMODULES = ('categories', 'cli', 'datasets', 'demo', 'labels', 'manifest', 'preprocessing', 'ratio', 'samplers', 'scan', 'synthetic')
+
+
 def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -48,3 +48,14 @@ def test_demo_runs(tmp_path):
     ).stdout
     assert "Windows per category" in out and "partial_seizure" in out
     assert len(list(tmp_path.glob("*.edf"))) == 3
+
+
+def test_lazy_package_exposes_submodules_and_names():
+    code = (
+        "import sys, braindecode_stbalance as b, braindecode_stbalance.datasets as d\n"
+        "assert 'torch' not in sys.modules and 'braindecode' not in sys.modules\n"
+        "assert b.samplers.BalancedSeizureSampler is b.BalancedSeizureSampler\n"
+        "assert d.tusz.TUSZ is d.TUSZ and d.tusz.CorpusError is d.CorpusError\n"
+        "assert set(b.__all__) <= set(dir(b))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
