@@ -248,7 +248,7 @@ def test_missing_events_file_raise_and_skip(tmp_path):
     assert exc.value.path == missing
     with pytest.raises(CorpusError, match="events file not found"):
         szcore_annotations(BIDSDataset(tmp_path))
-    with pytest.warns(UserWarning, match="1 of 2 recording"):
+    with pytest.warns(UserWarning, match="1 of 2 SzCORE recording"):
         ds = SzCOREBIDS(tmp_path, on_error="skip")
     assert ds.skipped["path"].tolist() == [truth["path"][0]]
     assert ds.description["path"].astype(str).tolist() == [truth["path"][1]]

@@ -603,3 +603,34 @@ def find_szcore_recordings(root, extensions=(".edf",)):
     if not rows:
         raise FileNotFoundError(f"No BIDS data files {exts} under {os.fspath(root)!r}.")
     return pd.DataFrame(rows).sort_values("path", ignore_index=True)
+
+
+def _collect_loaded(paths, results, corpus, root, stacklevel):
+    """Gather per-recording load results of a corpus reader, warning as it goes.
+
+    ``results`` holds ``(dataset or None, error, [(message, category)], unknown label
+    counts)`` per path. Returns the datasets read and the ``.skipped`` report;
+    raises :class:`CorpusError` when nothing could be read.
+    """
+    datasets, skipped, unknown = [], [], Counter()
+    for path, (ds, err, msgs, unk) in zip(paths, results):
+        for msg, cat in msgs:
+            warnings.warn(msg, cat, stacklevel=stacklevel + 1)
+        if ds is None:
+            skipped.append({"path": os.fspath(path), "reason": str(err)})
+            continue
+        datasets.append(ds)
+        unknown.update({str(k): n for k, n in unk.items()})
+    if unknown:
+        tally = SeizureLabels()
+        tally.unknown = unknown
+        tally.warn_unknown(where=f"{corpus} corpus {os.fspath(root)}")
+    if skipped:
+        warnings.warn(
+            f"{len(skipped)} of {len(paths)} {corpus} recording(s) skipped "
+            f"(on_error='skip'); first: {skipped[0]['reason']} "
+            "See the .skipped attribute for the full list.", UserWarning, stacklevel=stacklevel + 1)
+    if not datasets:
+        raise CorpusError(root, f"none of the {len(paths)} recordings could be "
+                          f"read; first problem: {skipped[0]['reason']}")
+    return datasets, pd.DataFrame(skipped, columns=["path", "reason"])

@@ -29,19 +29,11 @@ import pandas as pd
 from braindecode.datasets import BaseConcatDataset, BIDSDataset, RawDataset
 
 from ..labels import SeizureLabels
-from ._files import (  # noqa: F401  (re-exported: the readers moved to ._files)
-    _DATA_SUFFIX_RE,
-    _NA,
-    _REQUIRED,
+from ._files import (
     SZCORE_EVENT_COLUMNS,
-    AnnotationFile,
     CorpusError,
-    _clip,
-    _float_or_na,
-    _parse_events,
-    _recording_end,
+    _collect_loaded,
     _str_keys,
-    _to_annotations,
     find_szcore_recordings,
     read_szcore_events,
     szcore_events_path,
@@ -242,25 +234,6 @@ on_ch_mismatch, preload, n_jobs
 
             results = Parallel(n_jobs=self.n_jobs)(
                 delayed(_load_szcore)(bp, *args) for bp in bids_paths)
-        datasets, skipped, unknown = [], [], Counter()
-        for bp, (ds, err, msgs, unk) in zip(bids_paths, results):
-            for msg, cat in msgs:
-                warnings.warn(msg, cat, stacklevel=3)
-            if ds is None:
-                skipped.append({"path": os.fspath(bp.fpath), "reason": str(err)})
-                continue
-            datasets.append(ds)
-            unknown.update({str(k): n for k, n in unk.items()})
-        self.skipped = pd.DataFrame(skipped, columns=["path", "reason"])
-        if unknown:
-            tally = SeizureLabels()
-            tally.unknown = unknown
-            tally.warn_unknown(where=f"SzCORE corpus {os.fspath(self.root)}")
-        if skipped:
-            warnings.warn(f"{len(skipped)} of {len(bids_paths)} recording(s) skipped "
-                          f"(on_error='skip'); first: {skipped[0]['reason']} See the "
-                          ".skipped attribute for the full list.", UserWarning, stacklevel=3)
-        if not datasets:
-            raise CorpusError(self.root, f"none of the {len(bids_paths)} recordings could "
-                              f"be read; first problem: {skipped[0]['reason']}")
+        datasets, self.skipped = _collect_loaded(
+            [bp.fpath for bp in bids_paths], results, "SzCORE", self.root, stacklevel=3)
         BaseConcatDataset.__init__(self, datasets)

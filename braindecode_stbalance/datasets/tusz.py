@@ -26,25 +26,10 @@ import pandas as pd
 from braindecode.datasets import BaseConcatDataset, RawDataset
 
 from ..labels import SeizureLabels
-from ._files import (  # noqa: F401  (re-exported: the readers moved to ._files)
-    _CLIP_SILENT,
-    _COLUMNS,
-    _DURATION_RE,
-    _FILE_RE,
-    _SESSION_RE,
-    _SPLITS,
-    DURATION_TOLERANCE,
+from ._files import (
     AnnotationFile,
     CorpusError,
-    _clip,
-    _describe_path,
-    _merge,
-    _parse_rows,
-    _read,
-    _recording_end,
-    _str_keys,
-    _to_annotations,
-    _union_over_channels,
+    _collect_loaded,
     find_tusz_recordings,
     read_csv_bi,
     read_tusz_csv,
@@ -258,26 +243,6 @@ class TUSZ(BaseConcatDataset):
 
             results = Parallel(n_jobs=n_jobs)(delayed(_load_recording)(r, *args)
                                               for r in rows)
-        datasets, skipped, unknown = [], [], Counter()
-        for row, (ds, err, msgs, unk) in zip(rows, results):
-            for msg, cat in msgs:
-                warnings.warn(msg, cat, stacklevel=2)
-            if ds is None:
-                skipped.append({"path": row["path"], "reason": str(err)})
-                continue
-            datasets.append(ds)
-            unknown.update({str(k): n for k, n in unk.items()})
-        self.skipped = pd.DataFrame(skipped, columns=["path", "reason"])
-        if unknown:
-            tally = SeizureLabels()
-            tally.unknown = unknown
-            tally.warn_unknown(where=f"TUSZ corpus {self.root}")
-        if skipped:
-            warnings.warn(
-                f"{len(skipped)} of {len(rows)} TUSZ recording(s) skipped "
-                f"(on_error='skip'); first: {skipped[0]['reason']} "
-                "See the .skipped attribute for the full list.", UserWarning, stacklevel=2)
-        if not datasets:
-            raise CorpusError(self.root, f"none of the {len(rows)} recordings could be "
-                              f"read; first problem: {skipped[0]['reason']}")
+        datasets, self.skipped = _collect_loaded(
+            [r["path"] for r in rows], results, "TUSZ", self.root, stacklevel=2)
         super().__init__(datasets)
