@@ -5,7 +5,7 @@
 # The public names are imported lazily (PEP 562) so that the corpus scanner and
 # the command line (``stbalance scan``/``summary``) start without importing
 # torch and braindecode; ``from braindecode_stbalance import X`` works as usual.
-import importlib
+from ._lazy import attach
 
 __version__ = "0.1.0"
 
@@ -56,19 +56,10 @@ _LAZY = {
 
 
 #: Submodules, also reachable as attributes (``braindecode_stbalance.samplers``).
-_SUBMODULES = ('categories', 'cli', 'datasets', 'demo', 'labels', 'manifest', 'preprocessing', 'ratio', 'samplers', 'scan', 'synthetic')
+_SUBMODULES = (
+    "categories", "cli", "datasets", "demo", "labels", "manifest", "preprocessing", "ratio",
+    "samplers", "scan", "synthetic",
+)
 
 
-def __getattr__(name):
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later look-ups skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = attach(__name__, _LAZY, _SUBMODULES)

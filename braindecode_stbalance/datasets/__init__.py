@@ -4,7 +4,7 @@
 
 # The public names are imported lazily (PEP 562): the annotation-file readers
 # and listings (in ``._files``) are usable without importing braindecode.
-import importlib
+from .._lazy import attach
 
 __all__ = [
     "SZCORE19",
@@ -61,19 +61,7 @@ _LAZY = {
 
 
 #: Submodules, also reachable as attributes (``braindecode_stbalance.samplers``).
-_SUBMODULES = ('bids', 'edf', 'tusz')
+_SUBMODULES = ("bids", "edf", "tusz")
 
 
-def __getattr__(name):
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later look-ups skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = attach(__name__, _LAZY, _SUBMODULES)
