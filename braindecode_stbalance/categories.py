@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +23,15 @@ CATEGORIES = ("no_seizure", "partial_seizure", "full_seizure")
 RATIO_COLUMN = "seizure_ratio"
 CATEGORY_COLUMN = "seizure_category"
 _CATEGORY_DTYPE = pd.CategoricalDtype(list(CATEGORIES), ordered=True)
+
+
+def quota(ratio, base):
+    """``floor(ratio * base)``, exact on the decimal value of ``ratio``.
+
+    ``Fraction(repr(0.3))`` is 3/10 exactly, so ``0.3 * 30`` gives 9 and not
+    the 8 of binary floating point (8.999999999999998).
+    """
+    return math.floor(Fraction(repr(float(ratio))) * int(base))
 
 
 def check_full_threshold(full_threshold):

@@ -139,7 +139,8 @@ def _build_parser():
         description=textwrap.dedent("""\
             Print the summary table of a manifest: recordings, hours, seizure events
             and seconds, windows per category and the size of one balanced epoch
-            (P + floor(0.3 P) + floor(2.5 P), P = partial-seizure windows). With
+            (P + min(floor(0.3 P), F) + min(floor(2.5 P), N) with P partial, F full and
+            N no-seizure windows, as BalancedSeizureSampler draws it). With
             --plot, also draw windows per category, the seizure-ratio histogram of
             the partial windows and the seizure burden per recording."""),
         epilog=_EXAMPLES_SUMMARY,

@@ -44,6 +44,7 @@ from .categories import (
     categorize,
     category_array,
     check_full_threshold,
+    quota,
 )
 from .labels import SeizureLabels
 from .ratio import _first_sample_at_or_after, count_in_windows, seizure_sample_intervals
@@ -85,18 +86,26 @@ _CHECKED = ("n_times", "sfreq", "first_samp", "annotation_hash")
 _CHECKED_STRICT = ("file_size", "file_mtime_ns")
 
 #: Multipliers of the balanced epoch (SeizureTransformer): all partial-seizure
-#: windows P, floor(0.3 P) full-seizure and floor(2.5 P) no-seizure windows.
+#: windows P, floor(0.3 P) full-seizure and floor(2.5 P) no-seizure windows
+#: (each capped by the windows available).
 BALANCED_FULL_FACTOR = 0.3
 BALANCED_NO_FACTOR = 2.5
 
 
-def balanced_epoch_size(n_partial):
-    """Windows in one balanced epoch: ``P + floor(0.3 P) + floor(2.5 P)``.
+def balanced_epoch_size(n_partial, n_full=None, n_no_seizure=None):
+    """Windows in one balanced epoch: ``P + min(floor(0.3 P), F) + min(floor(2.5 P), N)``.
+
+    The epoch that :class:`~braindecode_stbalance.BalancedSeizureSampler` draws
+    with its defaults (``full_ratio=0.3``, ``background_ratio=2.5``, no
+    replacement); quotas are floored on the decimal value of the ratios.
 
     Parameters
     ----------
     n_partial : int
         Number ``P`` of partial-seizure windows in the corpus.
+    n_full, n_no_seizure : int | None
+        Full-seizure (``F``) and no-seizure (``N``) windows available;
+        ``None`` does not cap that quota.
 
     Returns
     -------
@@ -104,7 +113,13 @@ def balanced_epoch_size(n_partial):
         The epoch length of SeizureTransformer's balanced sampling.
     """
     p = int(n_partial)
-    return p + int(np.floor(BALANCED_FULL_FACTOR * p)) + int(np.floor(BALANCED_NO_FACTOR * p))
+    full = quota(BALANCED_FULL_FACTOR, p)
+    no = quota(BALANCED_NO_FACTOR, p)
+    if n_full is not None:
+        full = min(full, int(n_full))
+    if n_no_seizure is not None:
+        no = min(no, int(n_no_seizure))
+    return p + full + no
 
 
 # ---------------------------------------------------------------------------
@@ -749,7 +764,8 @@ class SeizureManifest:
             "seizure_fraction": sz / total if total > 0 else float("nan"),
             "n_windows": int(rec["n_windows"].sum()),
             **counts,
-            "balanced_epoch": balanced_epoch_size(counts["partial_seizure"]),
+            "balanced_epoch": balanced_epoch_size(
+                counts["partial_seizure"], counts["full_seizure"], counts["no_seizure"]),
             "settings": dict(self.settings),
         }
 
@@ -785,7 +801,7 @@ class SeizureManifest:
             lines.append((f"  {name}", f"{s[name]:,} ({100 * s[name] / n:.2f} %)"))
         lines.append((
             "balanced epoch",
-            f"{s['balanced_epoch']:,} = P + floor(0.3 P) + floor(2.5 P), P = {p:,}",
+            f"{s['balanced_epoch']:,} = P + min(floor(0.3 P), F) + min(floor(2.5 P), N), P = {p:,}",
         ))
         width = max(len(k) for k, _ in lines)
         return "\n".join(f"{k:<{width}}  {v}" for k, v in lines)

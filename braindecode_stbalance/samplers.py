@@ -17,7 +17,6 @@ import numbers
 import sys
 import warnings
 import weakref
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,7 @@ import torch
 from braindecode.datasets import BaseConcatDataset
 from torch.utils.data import DataLoader, Sampler, Subset
 
-from .categories import CATEGORIES, CATEGORY_COLUMN, window_table
+from .categories import CATEGORIES, CATEGORY_COLUMN, quota, window_table
 
 __all__ = [
     "BalancedDataLoader",
@@ -50,15 +49,6 @@ def _check_ratio(name, value):
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be finite and >= 0, got {value!r}.")
     return value
-
-
-def _quota(ratio, base):
-    """``floor(ratio * base)``, exact on the decimal value of ``ratio``.
-
-    ``Fraction(repr(0.57))`` is 57/100 exactly, so ``0.57 * 100`` gives 57
-    and not the 56 of binary floating point.
-    """
-    return math.floor(Fraction(repr(float(ratio))) * base)
 
 
 def _seed_from(random_state):
@@ -382,7 +372,7 @@ class BalancedSeizureSampler(Sampler):
                 "annotate with a lower full_threshold, or use anchor='seizure' "
                 "to anchor the quotas on partial plus full windows."
             )
-        quotas = [_quota(self.background_ratio, base), n_part, _quota(self.full_ratio, base)]
+        quotas = [quota(self.background_ratio, base), n_part, quota(self.full_ratio, base)]
         short = []
         for c, ratio_name in ((_FULL, "full_ratio"), (_NO, "background_ratio")):
             if quotas[c] > space.counts[c]:

@@ -149,7 +149,8 @@ def test_summary_and_window_kwargs(edf_paths):
     assert s["n_recordings"] == 4
     assert s["hours"] == pytest.approx(sum(r[0] for r in RECORDINGS) / 3600)
     assert s["n_windows"] == len(ds)
-    assert s["balanced_epoch"] == balanced_epoch_size(s["partial_seizure"])
+    assert s["balanced_epoch"] == balanced_epoch_size(
+        s["partial_seizure"], s["full_seizure"], s["no_seizure"])
     table = m.summary_table()
     for word in ("recordings", "hours", "seizure events", "seizure seconds", *CATEGORIES,
                  "balanced epoch"):
@@ -347,3 +348,18 @@ def test_columns_survive_braindecode_save_load(edf_paths, tmp_path, use_mne_epoc
     m.check(loaded)
     m2 = SeizureManifest.from_dataset(loaded)
     pd.testing.assert_frame_equal(m2.windows, m.windows)
+
+
+@pytest.mark.parametrize("p, f, n", [(30, None, None), (30, 5, 10_000), (324, 20, 2016), (7, 100, 3)])
+def test_balanced_epoch_size_is_the_samplers_epoch(p, f, n):
+    import pandas as pd
+
+    from braindecode_stbalance import BalancedSeizureSampler
+
+    f_avail = 10_000 if f is None else f
+    n_avail = 10_000 if n is None else n
+    codes = ["partial_seizure"] * p + ["full_seizure"] * f_avail + ["no_seizure"] * n_avail
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampler = BalancedSeizureSampler(pd.DataFrame({"seizure_category": codes}), random_state=0)
+    assert balanced_epoch_size(p, f, n) == len(sampler) == len(sampler.draw(0))
