@@ -271,24 +271,24 @@ def _str_keys(labels):
     return labels
 
 
+def _events(start, stop, desc, labels):
+    """Event arrays without the known background rows, and which of them are seizures."""
+    start = np.asarray(start, dtype=float)
+    stop = np.asarray(stop, dtype=float)
+    desc = np.asarray(desc, dtype=object)
+    seiz = labels(desc)
+    keep = seiz | ~np.array([_is_known_non_seizure(_norm(d)) for d in desc], dtype=bool)
+    return start[keep], stop[keep], desc[keep], seiz[keep]
+
+
 def _read(path, duration, labels, per_channel):
     own = labels is None
     if own:
         labels = SeizureLabels()
     header_duration, rows = _parse_rows(path, term_only=not per_channel)
     end = _recording_end(path, header_duration, duration)
-    if rows:
-        _, start, stop, desc, _ = zip(*rows)
-        start = np.asarray(start, float)
-        stop = np.asarray(stop, float)
-        desc = np.asarray(desc, dtype=object)
-    else:
-        start = stop = np.zeros(0)
-        desc = np.zeros(0, dtype=object)
-    seiz = labels(desc)
-    background = np.array([_is_known_non_seizure(_norm(d)) for d in desc], dtype=bool)
-    keep = seiz | ~background
-    start, stop, desc, seiz = start[keep], stop[keep], desc[keep], seiz[keep]
+    _, start, stop, desc, _ = zip(*rows) if rows else ((),) * 5
+    start, stop, desc, seiz = _events(start, stop, desc, labels)
     if per_channel and start.size:
         start, stop, desc = _union_over_channels(start, stop, desc, seiz)
     start, stop, desc = _clip(path, start, stop, desc, end)
@@ -540,16 +540,9 @@ def read_szcore_events(path, duration=None, labels=None):
     rec_duration, rows = _parse_events(path)
     end = _recording_end(path, rec_duration, duration,
                          stated="recordingDuration is {} s")
-    if rows:
-        start, stop, desc = (np.asarray(x) for x in zip(*rows))
-        start, stop, desc = start.astype(float), stop.astype(float), desc.astype(object)
-    else:
-        start = stop = np.zeros(0)
-        desc = np.zeros(0, dtype=object)
-    seiz = labels(desc)
-    background = np.array([_is_known_non_seizure(_norm(d)) for d in desc], dtype=bool)
-    keep = seiz | ~background
-    start, stop, desc = _clip(path, start[keep], stop[keep], desc[keep], end)
+    start, stop, desc = zip(*rows) if rows else ((),) * 3
+    start, stop, desc, _ = _events(start, stop, desc, labels)
+    start, stop, desc = _clip(path, start, stop, desc, end)
     if own:
         _str_keys(labels)
         labels.warn_unknown(where=os.fspath(path))
