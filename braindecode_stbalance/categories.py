@@ -155,7 +155,7 @@ def _describe(ds):
 
 
 class _RecordingName:
-    """``"Recording i (path=...)"``, formatted only when a message needs it."""
+    """``"Recording i (path=...)"`` (no ``i`` if None), formatted only when a message needs it."""
 
     __slots__ = ("ds", "i")
 
@@ -163,7 +163,8 @@ class _RecordingName:
         self.i, self.ds = i, ds
 
     def __str__(self):
-        return f"Recording {self.i} ({_describe(self.ds)})"
+        number = "" if self.i is None else f" {self.i}"
+        return f"Recording{number} ({_describe(self.ds)})"
 
 
 def split_by_category(concat_ds):

@@ -619,7 +619,7 @@ class SeizureManifest:
                             f"corpus but {old_paths[i]} in the manifest")
                 raise ValueError(f"{stale}{what}.{fix}")
             ds = datasets[i]
-            where = f"Recording {i} ({cur_paths[i] or _describe(ds)})"
+            where = f"Recording {i} ({cur_paths[i]})" if cur_paths[i] else _RecordingName(i, ds)
             info, _, _, _, r_lo, r_hi = _recording_from_dataset(ds, labels, where)
             row = rec.iloc[i]
             fields = _CHECKED + (_CHECKED_STRICT if strict else ())
@@ -671,7 +671,7 @@ class SeizureManifest:
         braindecode.datasets.BaseConcatDataset
             ``concat_ds``, annotated in place.
         """
-        from .preprocessing import _check_target
+        from .preprocessing import _check_target, _write_columns
 
         target = _check_target(target)
         if check:
@@ -680,21 +680,14 @@ class SeizureManifest:
         ratio_all = self.windows[RATIO_COLUMN].to_numpy()
         codes_all = _codes(self.windows[CATEGORY_COLUMN])
         for i, ds in enumerate(concat_ds.datasets):
-            _, frames, starts, _, _, _ = _positions(ds, f"Recording {i} ({_describe(ds)})")
+            _, frames, starts, _, _, _ = _positions(ds, _RecordingName(i, ds))
             sl = slice(offsets[i], offsets[i + 1])
             if len(starts) != sl.stop - sl.start:
                 raise ValueError(
                     f"Recording {i} ({_describe(ds)}) has {len(starts)} windows but the manifest "
                     f"{sl.stop - sl.start}; run manifest.check(concat_ds) to see why."
                 )
-            ratio, codes = ratio_all[sl].copy(), codes_all[sl]
-            for md in frames:
-                md[RATIO_COLUMN] = ratio
-                md[CATEGORY_COLUMN] = category_array(codes)
-                if target is not None:
-                    md["target"] = ((codes > 0) if target == "binary" else codes).astype(np.int64)
-            if target is not None and getattr(ds, "targets_from", "metadata") == "metadata":
-                ds.y = frames[0]["target"].to_list()
+            _write_columns(ds, frames, ratio_all[sl].copy(), None, target, codes=codes_all[sl])
         if target is not None:
             concat_ds.cumulative_sizes = concat_ds.cumsum(concat_ds.datasets)
         return concat_ds

@@ -24,7 +24,6 @@ from tqdm.auto import tqdm
 from .categories import (
     CATEGORY_COLUMN,
     RATIO_COLUMN,
-    _describe,
     _RecordingName,
     categorize,
     category_array,
@@ -35,7 +34,6 @@ from .ratio import (
     annotation_sample_bounds,
     count_in_windows,
     merge_intervals,
-    window_seizure_ratio,
 )
 
 __all__ = ["SeizureRatio", "annotate_seizure_ratio", "compute_seizure_ratio"]
@@ -114,32 +112,6 @@ def _epochs_extent(epochs):
     return 0, None
 
 
-def _seizure_ratio_of(mne_obj, starts, stops, first, n_times, labels, where):
-    annotations = mne_obj.annotations
-    if annotations is None or len(annotations) == 0:
-        return np.zeros(starts.shape, dtype=np.float64)
-    is_seiz = labels(annotations.description)
-    try:
-        return window_seizure_ratio(
-            annotations.onset[is_seiz],
-            annotations.duration[is_seiz],
-            mne_obj.info["sfreq"],
-            starts,
-            stops,
-            first_samp=first,
-            n_times=n_times,
-        )
-    except ValueError as err:
-        # report the index in the recording's own annotation list
-        msg = str(err)
-        if msg.startswith("Invalid annotation at index"):
-            local = int(msg.split("index ")[1].split(":")[0])
-            msg = msg.replace(
-                f"index {local}", f"index {int(np.flatnonzero(is_seiz)[local])}", 1
-            )
-        raise ValueError(f"{where()}: {msg}") from None
-
-
 _PY_STR = pd.StringDtype("python", na_value=np.nan)
 
 
@@ -157,8 +129,10 @@ def _set_column(md, name, values):
     md.insert(md.shape[1], name, values, allow_duplicates=True)
 
 
-def _write_columns(ds, frames, ratio, full_threshold, target):
-    codes = categorize(ratio, full_threshold)
+def _write_columns(ds, frames, ratio, full_threshold, target, codes=None):
+    """Write ratio, category (and target) columns into ``frames``; ``codes`` if already known."""
+    if codes is None:
+        codes = categorize(ratio, full_threshold)
     cats = category_array(codes)
     for md in frames:
         _set_column(md, RATIO_COLUMN, ratio)
@@ -169,13 +143,6 @@ def _write_columns(ds, frames, ratio, full_threshold, target):
         ds.y = frames[0]["target"].to_list()
 
 
-def _annotate_dataset(ds, labels, full_threshold, target, where):
-    mne_obj, frames, starts, stops, first, n_times = _window_positions(ds, where)
-    ratio = _seizure_ratio_of(mne_obj, starts, stops, first, n_times, labels, where)
-    _write_columns(ds, frames, ratio, full_threshold, target)
-    return ratio
-
-
 def _check_corpus(concat_ds):
     if not isinstance(concat_ds, BaseConcatDataset):
         raise TypeError(
@@ -183,14 +150,8 @@ def _check_corpus(concat_ds):
         )
 
 
-def _corpus_ratios(datasets, labels):
-    """Seizure ratio of every window of ``datasets`` with one vectorised kernel call.
-
-    Each recording is laid on a global sample axis after the previous one;
-    window positions and annotation bounds are shifted onto it, the seizure
-    intervals of the whole corpus are merged at once and every window is
-    counted by :func:`~braindecode_stbalance.ratio.count_in_windows`. Per
-    recording only attribute reads remain in Python.
+def _corpus_ratios(datasets, labels, names=None):
+    """Seizure ratio of every window of ``datasets`` (see :func:`_ratios`).
 
     Returns
     -------
@@ -201,16 +162,34 @@ def _corpus_ratios(datasets, labels):
     bounds : ndarray of int64
         ``ratio[bounds[i]:bounds[i + 1]]`` are recording ``i``'s windows.
     """
-    n = len(datasets)
+    if names is None:
+        names = [_RecordingName(i, ds) for i, ds in enumerate(datasets)]
+    positions = [_window_positions(ds, name.__str__) for ds, name in zip(datasets, names)]
+    ratio, bounds = _ratios([(p[0], *p[2:]) for p in positions], labels, names)
+    return ratio, [p[1] for p in positions], bounds
+
+
+def _ratios(recordings, labels, names):
+    """Seizure ratios of the windows of several recordings with one vectorised kernel call.
+
+    ``recordings`` holds ``(mne object, window starts, window stops, first_samp,
+    n_times)`` per recording (absolute samples, see :func:`_window_positions`);
+    ``names[i]`` formats recording ``i`` in error messages. Each recording is
+    laid on a global sample axis after the previous one; window positions and
+    annotation bounds are shifted onto it, the seizure intervals of all
+    recordings are merged at once and every window is counted by
+    :func:`~braindecode_stbalance.ratio.count_in_windows`. Per recording only
+    attribute reads remain in Python. Returns the ratios and the window bounds
+    per recording.
+    """
+    n = len(recordings)
     sfreq = np.empty(n)
     first = np.empty(n, dtype=np.int64)
     extent = np.empty(n, dtype=np.int64)
     n_win = np.empty(n, dtype=np.int64)
-    frames, win_starts, win_stops = [], [], []
+    win_starts, win_stops = [], []
     onsets, durations, descriptions, owners, local = [], [], [], [], []
-    for i, ds in enumerate(datasets):
-        mne_obj, fr, starts, stops, f, n_times = _window_positions(ds, _RecordingName(i, ds).__str__)
-        frames.append(fr)
+    for i, (mne_obj, starts, stops, f, n_times) in enumerate(recordings):
         win_starts.append(starts)
         win_stops.append(stops)
         n_win[i] = starts.size
@@ -239,8 +218,7 @@ def _corpus_ratios(datasets, labels):
         j = int(np.flatnonzero(size <= 0)[0])
         i = int(np.searchsorted(bounds, j, side="right") - 1)
         raise ValueError(
-            f"Recording {i} ({_describe(datasets[i])}): window {j - bounds[i]} is empty "
-            f"or reversed: [{starts[j]}, {stops[j]})."
+            f"{names[i]}: window {j - bounds[i]} is empty or reversed: [{starts[j]}, {stops[j]})."
         )
     window_shift = np.repeat(shift, n_win)
     if onsets:
@@ -257,12 +235,12 @@ def _corpus_ratios(datasets, labels):
             i = int(owner[j])
             k = int(np.concatenate(local)[is_seiz][j])
             msg = str(err).replace(f"index {j}", f"index {k}", 1)
-            raise ValueError(f"Recording {i} ({_describe(datasets[i])}): {msg}") from None
+            raise ValueError(f"{names[i]}: {msg}") from None
         sz_starts, sz_stops = merge_intervals(lo + shift[owner], hi + shift[owner])
         counts = count_in_windows(sz_starts, sz_stops, starts + window_shift, stops + window_shift)
     else:
         counts = np.zeros(starts.shape, dtype=np.int64)
-    return counts / size, frames, bounds
+    return counts / size, bounds
 
 
 def compute_seizure_ratio(concat_ds, labels=None):
@@ -466,8 +444,8 @@ class SeizureRatio(Preprocessor):
         owner = _owner_of(raw_or_epochs)
         labels = self._seizure_labels()
         if owner is not None:
-            _annotate_dataset(owner, labels, full_threshold, target,
-                              lambda: f"Recording ({_describe(owner)})")
+            ratio, frames, _ = _corpus_ratios([owner], labels, [_RecordingName(None, owner)])
+            _write_columns(owner, frames[0], ratio, full_threshold, target)
         elif isinstance(raw_or_epochs, mne.BaseEpochs):
             md = raw_or_epochs.metadata
             if md is None:
@@ -476,10 +454,8 @@ class SeizureRatio(Preprocessor):
                     "windows of a braindecode WindowsDataset."
                 )
             starts, stops = _epochs_positions(raw_or_epochs)
-            ratio = _seizure_ratio_of(
-                raw_or_epochs, starts, stops, *_epochs_extent(raw_or_epochs),
-                labels, lambda: "Epochs",
-            )
+            ratio, _ = _ratios(
+                [(raw_or_epochs, starts, stops, *_epochs_extent(raw_or_epochs))], labels, ["Epochs"])
             _write_columns(None, [md], ratio, full_threshold, target)
         else:
             raise TypeError(
