@@ -76,7 +76,7 @@ def main():
         warnings.simplefilter("ignore")
         windows = create_fixed_length_windows(
             corpus, window_size_samples=win, window_stride_samples=stride,
-            drop_last_window=False, targets_from="channels", last_target_only=False)
+            on_last_window="overlap", targets_from="channels", last_target_only=False)
     n_win = len(windows)
     print(f"windows: {n_win} (60 s / 15 s)")
 

@@ -18,10 +18,10 @@ import warnings
 
 import mne
 
+from braindecode_stbalance._testing import make_tusz_tree
 from braindecode_stbalance.datasets import (
     TUSZ,
     find_tusz_recordings,
-    make_tusz_tree,
     read_csv_bi,
     read_edf_header,
     read_tusz_csv,

@@ -114,7 +114,7 @@ def bench_loader(args):
         warnings.simplefilter("ignore")
         windows = create_fixed_length_windows(
             corpus, window_size_samples=int(args.window * sfreq),
-            window_stride_samples=int(args.stride * sfreq), drop_last_window=True, preload=True,
+            window_stride_samples=int(args.stride * sfreq), on_last_window="drop", preload=True,
         )
     annotate_seizure_ratio(windows, target="binary")
     sampler = BalancedSeizureSampler(windows, random_state=0)

@@ -29,7 +29,8 @@ import pandas as pd
 from braindecode.preprocessing import create_fixed_length_windows
 
 from braindecode_stbalance import annotate_seizure_ratio
-from braindecode_stbalance.datasets import TUSZ, make_tusz_tree
+from braindecode_stbalance._testing import make_tusz_tree
+from braindecode_stbalance.datasets import TUSZ
 from braindecode_stbalance.manifest import SeizureManifest
 from braindecode_stbalance.scan import scan_corpus
 
@@ -44,7 +45,7 @@ def baseline(root):
         ds = TUSZ(root)
         w = create_fixed_length_windows(ds, window_size_samples=int(WINDOW * SFREQ),
                                         window_stride_samples=int(STRIDE * SFREQ),
-                                        drop_last_window=False)
+                                        on_last_window="overlap")
         annotate_seizure_ratio(w, progress=False)
         m = SeizureManifest.from_dataset(w, progress=False)
         return time.perf_counter() - t, m

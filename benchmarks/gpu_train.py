@@ -194,7 +194,7 @@ def main():
         warnings.simplefilter("ignore")
         windows = create_fixed_length_windows(
             corpus, window_size_samples=n_times, window_stride_samples=int(args.stride * args.sfreq),
-            drop_last_window=True, preload=True,
+            on_last_window="drop", preload=True,
         )
     annotate_seizure_ratio(windows, target="binary")
     sampler = BalancedSeizureSampler(windows, random_state=0)

@@ -7,13 +7,14 @@
 # torch and braindecode; ``from braindecode_stbalance import X`` works as usual.
 from ._lazy import attach
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "CATEGORIES",
     "BalancedDataLoader",
     "BalancedSeizureSampler",
     "DistributedBalancedSeizureSampler",
+    "EpochPlan",
     "SeizureLabels",
     "SeizureManifest",
     "SeizureRatio",
@@ -22,12 +23,8 @@ __all__ = [
     "categorize",
     "category_counts",
     "compute_seizure_ratio",
-    "count_in_windows",
-    "is_seizure_label",
     "scan_corpus",
-    "seizure_sample_intervals",
     "split_by_category",
-    "window_seizure_ratio",
     "window_table",
 ]
 
@@ -39,27 +36,19 @@ _LAZY = {
     "split_by_category": "categories",
     "window_table": "categories",
     "SeizureLabels": "labels",
-    "is_seizure_label": "labels",
+    "BalancedDataLoader": "loader",
     "SeizureManifest": "manifest",
-    "balanced_epoch_size": "manifest",
     "SeizureRatio": "preprocessing",
     "annotate_seizure_ratio": "preprocessing",
     "compute_seizure_ratio": "preprocessing",
-    "count_in_windows": "ratio",
-    "seizure_sample_intervals": "ratio",
-    "window_seizure_ratio": "ratio",
-    "BalancedDataLoader": "samplers",
+    "EpochPlan": "quotas",
+    "balanced_epoch_size": "quotas",
     "BalancedSeizureSampler": "samplers",
     "DistributedBalancedSeizureSampler": "samplers",
     "scan_corpus": "scan",
 }
 
-
-#: Submodules, also reachable as attributes (``braindecode_stbalance.samplers``).
-_SUBMODULES = (
-    "categories", "cli", "datasets", "demo", "labels", "manifest", "preprocessing", "ratio",
-    "samplers", "scan", "synthetic",
-)
-
+#: Public submodules, also reachable as attributes (``braindecode_stbalance.ratio``).
+_SUBMODULES = ("datasets", "labels", "quotas", "ratio", "synthetic")
 
 __getattr__, __dir__ = attach(__name__, _LAZY, _SUBMODULES)

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
+import numbers
 
 import numpy as np
 import pandas as pd
@@ -25,23 +24,13 @@ CATEGORY_COLUMN = "seizure_category"
 _CATEGORY_DTYPE = pd.CategoricalDtype(list(CATEGORIES), ordered=True)
 
 
-def quota(ratio, base):
-    """``floor(ratio * base)``, exact on the decimal value of ``ratio``.
-
-    ``Fraction(repr(0.3))`` is 3/10 exactly, so ``0.3 * 30`` gives 9 and not
-    the 8 of binary floating point (8.999999999999998).
-    """
-    return math.floor(Fraction(repr(float(ratio))) * int(base))
-
-
 def check_full_threshold(full_threshold):
     """Validate ``full_threshold`` and return it as float."""
-    try:
-        value = float(full_threshold)
-    except (TypeError, ValueError):
+    if isinstance(full_threshold, (bool, np.bool_)) or not isinstance(full_threshold, numbers.Real):
         raise TypeError(
             f"full_threshold must be a number in (0, 1], got {full_threshold!r}."
-        ) from None
+        )
+    value = float(full_threshold)
     if not 0 < value <= 1:
         raise ValueError(f"full_threshold must be in (0, 1], got {full_threshold!r}.")
     return value
@@ -79,8 +68,9 @@ def category_array(codes):
 
 
 def _window_metadata(ds):
-    windows = getattr(ds, "_windows", None)
-    md = windows.metadata if windows is not None else ds.metadata
+    from ._adapters import metadata_frames
+
+    md = metadata_frames(ds)[-1]
     if not isinstance(md, pd.DataFrame):
         raise TypeError(
             "This recording's window metadata is lazy (windows made with "
@@ -88,6 +78,73 @@ def _window_metadata(ds):
             "lazy_metadata=False."
         )
     return md
+
+
+def category_codes(values, where="the categories"):
+    """Category codes (int8, see :data:`CATEGORIES`) of a ``seizure_category`` column.
+
+    Parameters
+    ----------
+    values : pandas.Series | array-like
+        Category names, or a Categorical of :data:`CATEGORIES`.
+    where : object
+        Names the column's owner in the error message.
+
+    Returns
+    -------
+    ndarray of int8
+        0, 1 or 2 per row.
+
+    Raises
+    ------
+    ValueError
+        If a value is not one of :data:`CATEGORIES` (the row and value are named).
+    """
+    cat = values.array if isinstance(values, pd.Series) else values
+    if isinstance(cat, pd.Categorical) and list(cat.categories) == list(CATEGORIES):
+        codes = np.asarray(cat.codes)
+    else:
+        codes = pd.Categorical(np.asarray(cat, dtype=object), dtype=_CATEGORY_DTYPE).codes
+    bad = np.flatnonzero(codes < 0)
+    if bad.size:
+        j = int(bad[0])
+        raise ValueError(
+            f"{where}: row {j} (and {bad.size - 1} more) has {CATEGORY_COLUMN}="
+            f"{np.asarray(cat, dtype=object)[j]!r}; expected one of {CATEGORIES}.")
+    return codes.astype(np.int8, copy=False)
+
+
+def _annotated_metadata(i, ds):
+    md = _window_metadata(ds)
+    if RATIO_COLUMN not in md.columns or CATEGORY_COLUMN not in md.columns:
+        raise ValueError(
+            f"{RecordingName(i, ds)} has no '{RATIO_COLUMN}'/'{CATEGORY_COLUMN}' columns: "
+            "annotate the corpus first with preprocess(concat_ds, [SeizureRatio()]) or "
+            "annotate_seizure_ratio(concat_ds).")
+    return md
+
+
+def corpus_codes(concat_ds):
+    """Category code of every window of an annotated corpus, in corpus order.
+
+    Parameters
+    ----------
+    concat_ds : braindecode.datasets.BaseConcatDataset
+        An annotated windowed corpus.
+
+    Returns
+    -------
+    ndarray of int8
+        One code per window (index into :data:`CATEGORIES`).
+
+    Raises
+    ------
+    ValueError
+        If a recording is not annotated, or holds an invalid category.
+    """
+    parts = [category_codes(_annotated_metadata(i, ds)[CATEGORY_COLUMN], RecordingName(i, ds))
+             for i, ds in enumerate(concat_ds.datasets)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int8)
 
 
 def window_table(concat_ds):
@@ -115,29 +172,14 @@ def window_table(concat_ds):
     parts = {k: [] for k in ("recording", "i_window", "i_start_in_trial",
                              "i_stop_in_trial", RATIO_COLUMN, "code")}
     for i, ds in enumerate(concat_ds.datasets):
-        md = _window_metadata(ds)
-        if RATIO_COLUMN not in md.columns or CATEGORY_COLUMN not in md.columns:
-            raise ValueError(
-                f"Recording {i} ({_describe(ds)}) has no '{RATIO_COLUMN}'/"
-                f"'{CATEGORY_COLUMN}' columns: annotate the corpus first with "
-                "preprocess(concat_ds, [SeizureRatio()]) or "
-                "annotate_seizure_ratio(concat_ds)."
-            )
+        md = _annotated_metadata(i, ds)
         n = len(md)
         parts["recording"].append(np.full(n, i, dtype=np.int64))
         parts["i_window"].append(np.arange(n, dtype=np.int64))
         parts["i_start_in_trial"].append(md["i_start_in_trial"].to_numpy(np.int64))
         parts["i_stop_in_trial"].append(md["i_stop_in_trial"].to_numpy(np.int64))
         parts[RATIO_COLUMN].append(md[RATIO_COLUMN].to_numpy(np.float64))
-        cat = md[CATEGORY_COLUMN]
-        if isinstance(cat.dtype, pd.CategoricalDtype) and list(
-            cat.cat.categories
-        ) == list(CATEGORIES):
-            parts["code"].append(cat.cat.codes.to_numpy(np.int8))
-        else:
-            parts["code"].append(
-                pd.Categorical(cat, dtype=_CATEGORY_DTYPE).codes.astype(np.int8)
-            )
+        parts["code"].append(category_codes(md[CATEGORY_COLUMN], RecordingName(i, ds)))
     cols = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in parts.items()}
     codes = cols.pop("code").astype(np.int8)
     table = pd.DataFrame(cols)
@@ -154,7 +196,7 @@ def _describe(ds):
     return "no description"
 
 
-class _RecordingName:
+class RecordingName:
     """``"Recording i (path=...)"`` (no ``i`` if None), formatted only when a message needs it."""
 
     __slots__ = ("ds", "i")
@@ -185,7 +227,7 @@ def split_by_category(concat_ds):
     """
     from torch.utils.data import Subset
 
-    codes = window_table(concat_ds)[CATEGORY_COLUMN].cat.codes.to_numpy()
+    codes = corpus_codes(concat_ds)
     return {
         name: Subset(concat_ds, np.flatnonzero(codes == c).tolist())
         for c, name in enumerate(CATEGORIES)
@@ -193,18 +235,13 @@ def split_by_category(concat_ds):
 
 
 def _sfreqs(concat_ds):
-    out = []
-    for ds in concat_ds.datasets:
-        windows = getattr(ds, "_windows", None)
-        if windows is None and hasattr(ds, "windows") and not hasattr(ds, "_raw"):
-            windows = ds.windows
-        info = windows.info if windows is not None else ds.raw.info
-        out.append(float(info["sfreq"]))
-    return np.asarray(out)
+    from ._adapters import mne_object
+
+    return np.array([float(mne_object(ds).info["sfreq"]) for ds in concat_ds.datasets])
 
 
 def category_counts(concat_ds, per_recording=False):
-    """Windows and seizure seconds per category.
+    """Windows and window seizure seconds per category.
 
     Parameters
     ----------
@@ -217,11 +254,19 @@ def category_counts(concat_ds, per_recording=False):
     -------
     pandas.DataFrame
         With ``per_recording=False``: index = the three categories, columns
-        ``n_windows``, ``fraction`` (of all windows) and ``seizure_seconds``
-        (seizure seconds inside that category's windows; overlapping windows
-        count their shared seconds once each). With ``per_recording=True``:
-        index = recording, columns ``n_windows``, one count column per
-        category and ``seizure_seconds`` in that recording's windows.
+        ``n_windows``, ``fraction`` (of all windows) and
+        ``window_seizure_seconds``. With ``per_recording=True``: index =
+        recording, columns ``n_windows``, one count column per category and
+        ``window_seizure_seconds``.
+
+    Notes
+    -----
+    ``window_seizure_seconds`` sums each window's seizure time over the
+    windows, so a seizure second covered by four overlapping windows counts
+    four times: it measures how much seizure the *windows* show a model. The
+    seizure time of the *recordings* (each second once) is
+    :attr:`SeizureManifest.recordings <braindecode_stbalance.SeizureManifest.recordings>`'
+    ``seizure_seconds``.
     """
     table = window_table(concat_ds)
     sfreq = _sfreqs(concat_ds)[table["recording"].to_numpy()]
@@ -230,21 +275,21 @@ def category_counts(concat_ds, per_recording=False):
         * (table["i_stop_in_trial"] - table["i_start_in_trial"]).to_numpy()
         / sfreq
     )
-    table = table.assign(seizure_seconds=seconds)
+    table = table.assign(window_seizure_seconds=seconds)
     if per_recording:
         counts = pd.crosstab(table["recording"], table[CATEGORY_COLUMN], dropna=False)
         counts = counts.reindex(columns=list(CATEGORIES), fill_value=0)
         counts.columns = [str(c) for c in counts.columns]
         out = counts.assign(
             n_windows=counts.sum(axis=1),
-            seizure_seconds=table.groupby("recording")["seizure_seconds"].sum(),
+            window_seizure_seconds=table.groupby("recording")["window_seizure_seconds"].sum(),
         )
-        return out[["n_windows", *CATEGORIES, "seizure_seconds"]]
+        return out[["n_windows", *CATEGORIES, "window_seizure_seconds"]]
     grouped = table.groupby(CATEGORY_COLUMN, observed=False)
     out = pd.DataFrame(
         {
             "n_windows": grouped.size(),
-            "seizure_seconds": grouped["seizure_seconds"].sum(),
+            "window_seizure_seconds": grouped["window_seizure_seconds"].sum(),
         }
     ).reindex(list(CATEGORIES), fill_value=0)
     out.index = pd.Index(list(CATEGORIES), name=CATEGORY_COLUMN)

@@ -1,4 +1,4 @@
-"""The ``stbalance`` command: scan a corpus into a manifest, summarise it, run the demo.
+"""The ``stbalance`` command: scan a corpus into a manifest, check and summarise it, run the demo.
 
 Examples
 --------
@@ -6,7 +6,8 @@ Examples
 
     stbalance scan /data/tusz --format tusz --split train --window 60 --stride 15 \\
         --out train.parquet --jobs 2
-    stbalance summary train.parquet --plot train.png
+    stbalance check train.parquet /data/tusz
+    stbalance summary train.parquet --plot train.pdf
     stbalance demo
 """
 
@@ -15,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import textwrap
@@ -32,13 +34,23 @@ The manifest is written atomically: an interrupted scan leaves any previous
 file at --out untouched. Train from it in Python:
 
   manifest = SeizureManifest.load("tusz_train.parquet")
-  sampler = BalancedSeizureSampler(manifest)
+  sampler = BalancedSeizureSampler.from_manifest(manifest)
 """
 
 _EXAMPLES_SUMMARY = """\
 examples:
   stbalance summary tusz_train.parquet
-  stbalance summary tusz_train.parquet --plot tusz_train.png
+  stbalance summary tusz_train.parquet --plot tusz_train.pdf
+  stbalance summary tusz_train.parquet --plot tusz_train.png --dpi 200
+"""
+
+_EXAMPLES_CHECK = """\
+examples:
+  stbalance check tusz_train.parquet /data/tusz/v2.0.3
+  stbalance check chbmit.parquet /data/chbmit_bids --strict
+
+Exit status: 0 if the manifest describes the corpus, 1 if not (every difference
+is listed), 2 on a usage error.
 """
 
 
@@ -55,8 +67,8 @@ def _positive_float(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
     return value
 
 
@@ -68,6 +80,24 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
     return value
+
+
+def _threshold(text):
+    value = _positive_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a ratio in (0, 1], got {text!r}")
+    return value
+
+
+def _label_list(text):
+    from .labels import SeizureLabels
+
+    labels = [x.strip() for x in text.split(",") if x.strip()]
+    try:
+        SeizureLabels(labels)
+    except (TypeError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return labels
 
 
 def _build_parser():
@@ -92,9 +122,10 @@ def _build_parser():
             manifest (Parquet). Only EDF headers and annotation files are read, never
             EEG samples. Windows are exactly those of braindecode's
             create_fixed_length_windows(window_size_samples, window_stride_samples,
-            drop_last_window=False); each gets its seizure_ratio (fraction of its
+            on_last_window=...); each gets its seizure_ratio (fraction of its
             samples inside a seizure annotation) and seizure_category (no_seizure,
-            partial_seizure, full_seizure). Prints a summary table at the end."""),
+            partial_seizure, full_seizure). Prints a summary table at the end. Symbolic
+            links in the tree are followed."""),
         epilog=_EXAMPLES_SCAN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -111,7 +142,10 @@ def _build_parser():
     scan.add_argument("--stride", type=_positive_float, default=None, metavar="SECONDS",
                       help="stride between window starts in seconds (default: the window "
                            "length, i.e. no overlap)")
-    scan.add_argument("--full-threshold", type=float, default=1.0, metavar="RATIO",
+    scan.add_argument("--on-last-window", choices=["overlap", "drop"], default="overlap",
+                      help="braindecode's last-window policy: add a last window ending at the "
+                           "recording's end (overlap, default) or not (drop)")
+    scan.add_argument("--full-threshold", type=_threshold, default=1.0, metavar="RATIO",
                       help="seizure ratio from which a window is full_seizure, in (0, 1] "
                            "(default: 1.0, every sample)")
     scan.add_argument("--out", required=True, metavar="FILE",
@@ -124,7 +158,7 @@ def _build_parser():
     scan.add_argument("--annotations", choices=["csv_bi", "csv"], default="csv_bi",
                       help="TUSZ annotation file: term-based .csv_bi (default) or the "
                            "per-channel .csv (union of seizure channels)")
-    scan.add_argument("--labels", default=None, metavar="LABEL[,LABEL...]",
+    scan.add_argument("--labels", type=_label_list, default=None, metavar="LABEL[,LABEL...]",
                       help="comma-separated seizure descriptions (case-insensitive); "
                            "default: TUSZ seizure labels and SzCORE sz* event types")
     scan.add_argument("--sfreq", type=_positive_float, default=None, metavar="HZ",
@@ -147,8 +181,29 @@ def _build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     summary.add_argument("manifest", metavar="MANIFEST", help="manifest file (Parquet)")
-    summary.add_argument("--plot", metavar="PNG", default=None,
-                         help="write a figure to this file (PNG, matplotlib)")
+    summary.add_argument("--plot", metavar="FILE", default=None,
+                         help="write a figure to this file, in the format of its extension "
+                              "(.png, .pdf, .svg, ...)")
+    summary.add_argument("--dpi", type=_positive_float, default=110.0,
+                         help="resolution of a raster figure (default: 110)")
+
+    check = sub.add_parser(
+        "check",
+        help="list what changed between a manifest and its corpus folder",
+        description=textwrap.dedent("""\
+            Re-scan a corpus folder with the settings a manifest was made with and list
+            every difference (recordings added, removed or reordered; a changed length,
+            sampling rate or seizure annotation; other windows). Reads EDF headers and
+            annotation files only."""),
+        epilog=_EXAMPLES_CHECK,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("manifest", metavar="MANIFEST", help="manifest file (Parquet)")
+    check.add_argument("root", metavar="ROOT", help="the corpus folder it describes")
+    check.add_argument("--strict", action="store_true",
+                       help="also compare file sizes and modification times")
+    check.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="worker processes (default: 1)")
 
     sub.add_parser(
         "demo",
@@ -187,9 +242,7 @@ def main(argv=None):
     except ValueError:  # not in the main thread
         previous = None
     try:
-        if args.command == "scan":
-            return _scan(args)
-        return _summary(args)
+        return {"scan": _scan, "summary": _summary, "check": _check}[args.command](args)
     except KeyboardInterrupt:
         print(f"stbalance {args.command}: interrupted; nothing was written.", file=sys.stderr)
         return 130
@@ -209,19 +262,18 @@ def _log(message):
 
 
 def _scan(args):
+    from ._atomic import check_writable
     from .scan import scan_corpus
 
-    labels = None
-    if args.labels is not None:
-        labels = [x.strip() for x in args.labels.split(",") if x.strip()]
+    check_writable(args.out, "manifest file")  # before the scan, not after it
     split = args.split
     if split is not None and len(split) == 1:
         split = split[0]
     manifest = scan_corpus(
         args.root, format=args.format, window=args.window, stride=args.stride, split=split,
-        full_threshold=args.full_threshold, labels=labels, annotations=args.annotations,
-        sfreq=args.sfreq, n_jobs=args.jobs, on_error=args.on_error,
-        progress=not args.quiet, log=_log,
+        full_threshold=args.full_threshold, labels=args.labels, annotations=args.annotations,
+        sfreq=args.sfreq, on_last_window=args.on_last_window, n_jobs=args.jobs,
+        on_error=args.on_error, progress=not args.quiet, log=_log,
     )
     manifest.save(args.out)
     if not args.quiet:
@@ -233,6 +285,10 @@ def _scan(args):
 def _summary(args):
     from .manifest import SeizureManifest
 
+    if args.plot:
+        from ._atomic import check_writable
+
+        check_writable(args.plot, "figure")
     manifest = SeizureManifest.load(args.manifest)
     print(manifest.summary_table())
     prov = manifest.provenance
@@ -243,94 +299,39 @@ def _summary(args):
         print(f"{len(prov['skipped'])} recording(s) were skipped when scanning; first: "
               f"{prov['skipped'][0]['reason']}")
     if args.plot:
-        plot_manifest(manifest, args.plot)
+        from .plots import plot_manifest
+
+        plot_manifest(manifest, args.plot, dpi=args.dpi)
         print(f"figure written to {args.plot}")
     return 0
 
 
-def plot_manifest(manifest, path):
-    """Draw windows per category, partial-window ratios and seizure burden per recording.
+def _check(args):
+    from .manifest import SeizureManifest
+    from .scan import scan_corpus
 
-    Parameters
-    ----------
-    manifest : SeizureManifest
-        The manifest to draw.
-    path : str | pathlib.Path
-        Output image (PNG); written atomically.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .categories import CATEGORIES
-    from .manifest import _atomic_write
-
-    s = manifest.summary()
-    rec = manifest.recordings
-    windows = manifest.windows
-    colors = {"no_seizure": "#4C72B0", "partial_seizure": "#DD8452", "full_seizure": "#C44E52"}
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
-
-    ax = axes[0]
-    counts = [s[c] for c in CATEGORIES]
-    total = max(sum(counts), 1)
-    bars = ax.bar(range(3), counts, color=[colors[c] for c in CATEGORIES])
-    ax.set_yscale("log")
-    ax.set_xticks(range(3), [c.replace("_", "\n") for c in CATEGORIES])
-    for b, n in zip(bars, counts):
-        ax.annotate(f"{n:,}\n({100 * n / total:.1f} %)", (b.get_x() + b.get_width() / 2, max(n, 1)),
-                    ha="center", va="bottom", fontsize=9, xytext=(0, 2),
-                    textcoords="offset points")
-    ax.set_ylim(0.8, max(max(counts), 1) * 8)
-    ax.set_ylabel("windows (log scale)")
-    st = s["settings"]
-    win = st.get("window_size")
-    stride = st.get("window_stride")
-    ax.set_title(f"Windows per category ({win:g} s / {stride:g} s stride)"
-                 if win and stride else "Windows per category")
-
-    ax = axes[1]
-    is_partial = windows["seizure_category"] == "partial_seizure"
-    partial = windows.loc[is_partial, "seizure_ratio"].to_numpy()
-    ax.hist(partial, bins=np.linspace(0, 1, 21), color=colors["partial_seizure"],
-            edgecolor="white")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("seizure_ratio of the window")
-    ax.set_ylabel("partial_seizure windows")
-    ax.set_title(f"Seizure ratio of the {len(partial):,} partial windows "
-                 f"(0 < ratio < {st.get('full_threshold', 1.0):g})")
-
-    ax = axes[2]
-    dur = rec["duration"].to_numpy()
-    burden = np.where(dur > 0, rec["seizure_seconds"].to_numpy() / np.where(dur > 0, dur, 1), 0)
-    with_sz = np.sort(burden[burden > 0])[::-1] * 100
-    if with_sz.size:
-        ax.bar(np.arange(1, with_sz.size + 1), with_sz, width=1.0,
-               color=colors["full_seizure"], edgecolor="none")
-        ax.set_xlim(0.5, with_sz.size + 0.5)
-    else:
-        ax.text(0.5, 0.5, "no seizure in any recording", ha="center", va="center",
-                transform=ax.transAxes)
-    ax.set_xlabel("recordings with seizures, ranked by burden")
-    ax.set_ylabel("seizure time (% of the recording)")
-    ax.set_ylim(0, min(100.0, float(with_sz.max()) * 1.15) if with_sz.size else 100.0)
-    ax.set_title(f"Seizure burden: {with_sz.size:,} of {len(rec):,} recordings have seizures")
-
-    fig.suptitle(
-        f"{s['n_recordings']:,} recordings, {s['hours']:,.1f} h, "
-        f"{s['n_seizure_events']:,} seizure events ({s['seizure_seconds'] / 3600:,.2f} h); "
-        f"balanced epoch = {s['balanced_epoch']:,} windows"
-    )
-    _atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
-    plt.close(fig)
-    return fig
+    manifest = SeizureManifest.load(args.manifest)
+    prov, st = manifest.provenance, manifest.settings
+    if prov.get("made_by") != "stbalance scan":
+        print(f"stbalance check: {args.manifest} was not made by `stbalance scan`; check it "
+              "against its corpus in Python: manifest.diff(windows).", file=sys.stderr)
+        return 2
+    current = scan_corpus(
+        args.root, format=prov["format"], window=st["window_size"], stride=st["window_stride"],
+        split=prov.get("split"), full_threshold=st["full_threshold"], labels=st["labels"],
+        annotations=prov.get("annotations") if prov["format"] == "tusz" else "csv_bi",
+        sfreq=prov.get("resample"), on_last_window=st.get("on_last_window") or "overlap",
+        n_jobs=args.jobs, on_error="skip" if prov.get("skipped") else "raise",
+        progress=False, log=_log)
+    found = manifest.diff(current, strict=args.strict)
+    for d in found:
+        print(d.message)
+    if found:
+        print(f"{args.manifest}: {len(found)} difference(s) with {args.root}.")
+        return 1
+    print(f"{args.manifest} describes {args.root} ({len(manifest.recordings):,} recordings, "
+          f"{len(manifest):,} windows).")
+    return 0
 
 
 def _demo(argv):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import warnings
 
 import numpy as np
 from braindecode.preprocessing import create_fixed_length_windows, preprocess
@@ -84,12 +83,10 @@ def main(argv=None):
         print(f"Wrote {len(corpus.datasets)} EDF recordings of {args.minutes:g} min "
               f"at {args.sfreq:g} Hz with seizure annotations to {root}")
         win, stride = int(60 * args.sfreq), int(15 * args.sfreq)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            windows = create_fixed_length_windows(
-                corpus, window_size_samples=win, window_stride_samples=stride,
-                drop_last_window=False)
-            preprocess(windows, [SeizureRatio()])
+        windows = create_fixed_length_windows(
+            corpus, window_size_samples=win, window_stride_samples=stride,
+            on_last_window="overlap")
+        preprocess(windows, [SeizureRatio(target="binary")])
         print(f"Windowed with braindecode: 60 s windows, 15 s stride -> {len(windows)} windows\n")
         counts = category_counts(windows)
         print("Windows per category:")

@@ -23,15 +23,49 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "annotation_sample_bounds",
+    "InvalidAnnotationError",
     "count_in_windows",
-    "merge_intervals",
     "seizure_sample_intervals",
     "window_seizure_ratio",
 ]
 
 
 _CHUNK = 1 << 15
+_FAR = 2.0**62
+
+
+class InvalidAnnotationError(ValueError):
+    """An annotation whose onset or duration is NaN, infinite or negative.
+
+    Parameters
+    ----------
+    index : int
+        Position of the annotation in the arrays given (for a recording, its
+        index in ``raw.annotations``).
+    onset, duration : float
+        Its values.
+    recording : str | None
+        The recording, once known (set by the corpus-level computation).
+
+    Attributes
+    ----------
+    index, onset, duration, recording
+        As above; code reads these, never the message.
+    """
+
+    def __init__(self, index, onset, duration, recording=None):
+        self.index = int(index)
+        self.onset = float(onset)
+        self.duration = float(duration)
+        self.recording = recording
+        where = "" if recording is None else f"{recording}: "
+        super().__init__(
+            f"{where}Invalid annotation at index {self.index}: onset={self.onset!r}, "
+            f"duration={self.duration!r} (both must be finite and >= 0)."
+        )
+
+    def __reduce__(self):
+        return type(self), (self.index, self.onset, self.duration, self.recording)
 
 
 def _first_sample_at_or_after(times, sfreq):
@@ -41,7 +75,10 @@ def _first_sample_at_or_after(times, sfreq):
     an integer; one correction step each way makes the result agree exactly
     with the comparison ``k / sfreq >= t`` evaluated in float64.
     """
-    k = np.ceil(times * sfreq)
+    # capped far beyond any recording so that huge finite times (or an overflowing
+    # onset + duration) cannot wrap around when cast to int64
+    with np.errstate(over="ignore"):
+        k = np.ceil(np.minimum(np.multiply(times, sfreq), _FAR))
     k -= (k - 1) / sfreq >= times
     k += k / sfreq < times
     return k
@@ -75,9 +112,9 @@ def seizure_sample_intervals(onset, duration, sfreq, first_samp=0, n_times=None)
 
     Raises
     ------
-    ValueError
-        If an onset or duration is NaN, infinite or negative; the message gives
-        the index of the first offending annotation.
+    InvalidAnnotationError
+        If an onset or duration is NaN, infinite or negative (a ``ValueError``
+        whose ``index`` attribute is the first offending annotation).
     """
     if not (np.isfinite(sfreq) and sfreq > 0):
         raise ValueError(f"sfreq must be a positive finite number, got {sfreq!r}.")
@@ -111,9 +148,9 @@ def annotation_sample_bounds(onset, duration, sfreq, first_samp=0, n_times=None)
 
     Raises
     ------
-    ValueError
-        If an onset or duration is NaN, infinite or negative ("Invalid
-        annotation at index i").
+    InvalidAnnotationError
+        If an onset or duration is NaN, infinite or negative; its ``index``
+        attribute is the position of the first such annotation.
     """
     onset = np.asarray(onset, dtype=np.float64).ravel()
     duration = np.asarray(duration, dtype=np.float64).ravel()
@@ -125,12 +162,11 @@ def annotation_sample_bounds(onset, duration, sfreq, first_samp=0, n_times=None)
     bad = ~(np.isfinite(onset) & np.isfinite(duration) & (onset >= 0) & (duration >= 0))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"Invalid annotation at index {i}: onset={onset[i]!r}, "
-            f"duration={duration[i]!r} (both must be finite and >= 0)."
-        )
+        raise InvalidAnnotationError(i, onset[i], duration[i])
     lo = np.maximum(_first_sample_at_or_after(onset, sfreq), first_samp)
-    hi = _first_sample_at_or_after(onset + duration, sfreq)
+    with np.errstate(over="ignore"):
+        end = onset + duration
+    hi = _first_sample_at_or_after(end, sfreq)
     if n_times is not None:
         hi = np.minimum(hi, np.add(first_samp, n_times))
     return lo.astype(np.int64), hi.astype(np.int64)
@@ -141,16 +177,20 @@ def merge_intervals(lo, hi):
 
     Parameters
     ----------
-    lo, hi : ndarray of int, shape (n,)
-        Interval bounds ``[lo[j], hi[j])``, in any order.
+    lo, hi : ndarray of int or float, shape (n,)
+        Interval bounds ``[lo[j], hi[j])``, in any order (samples, or
+        seconds).
 
     Returns
     -------
-    starts, stops : ndarray of int64
-        Sorted, disjoint, non-touching intervals covering the same samples.
+    starts, stops : ndarray
+        Sorted, disjoint, non-touching intervals covering the same points, in
+        the common dtype of ``lo`` and ``hi``.
     """
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    dtype = np.result_type(lo, hi)
     keep = hi > lo
-    lo, hi = lo[keep].astype(np.int64), hi[keep].astype(np.int64)
+    lo, hi = lo[keep].astype(dtype), hi[keep].astype(dtype)
     if lo.size == 0:
         return lo, hi
     order = np.argsort(lo, kind="stable")

@@ -1,61 +1,38 @@
-"""Categorise a corpus directory from EDF headers and annotation files only.
+"""Categorise a corpus folder from EDF headers and annotation files only.
 
 :func:`scan_corpus` builds the same :class:`~braindecode_stbalance.SeizureManifest`
 as reading the corpus with its reader, windowing it with braindecode's
 ``create_fixed_length_windows(window_size_samples, window_stride_samples,
-drop_last_window=False)``, annotating it with
-:func:`~braindecode_stbalance.annotate_seizure_ratio` and calling
-:meth:`SeizureManifest.from_dataset`, without reading one EEG sample and
-without building a braindecode dataset. It is what ``stbalance scan`` runs.
+on_last_window=...)`` and calling :meth:`SeizureManifest.from_dataset`,
+without reading one EEG sample and without building a braindecode dataset. It
+is what ``stbalance scan`` runs. Its adapter (:func:`facts_from_files`) fills
+the same :class:`~braindecode_stbalance.facts.RecordingFacts` as the
+braindecode adapter, and :func:`~braindecode_stbalance.facts.compute` does the
+rest, so both paths give identical ratios.
 """
 
 # License: BSD (3-clause)
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import sys
 import warnings
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from .labels import SeizureLabels
-from .manifest import SeizureManifest, _file_stat, seizure_fingerprint
-from .ratio import count_in_windows
+from .categories import check_full_threshold
+from .facts import RecordingFacts, compute, file_stat
+from .labels import LabelReport, SeizureLabels
+from .manifest import SeizureManifest, window_starts
 
-__all__ = ["scan_corpus", "window_starts"]
+__all__ = ["scan_corpus"]
 
 FORMATS = ("tusz", "bids")
-
-
-def window_starts(n_times, size, stride):
-    """Window starts of braindecode's fixed-length windowing (last window kept).
-
-    Identical to ``create_fixed_length_windows(window_size_samples=size,
-    window_stride_samples=stride, drop_last_window=False)`` on a recording of
-    ``n_times`` samples: starts ``0, stride, 2 stride, ...`` while the window
-    fits, plus one last window ending at the recording end if the regular ones
-    do not.
-
-    Parameters
-    ----------
-    n_times : int
-        Samples in the recording (at least ``size``).
-    size, stride : int
-        Window size and stride in samples (positive).
-
-    Returns
-    -------
-    ndarray of int64
-        ``i_start_in_trial`` of each window.
-    """
-    last = n_times - size
-    starts = np.arange(0, last + 1, stride, dtype=np.int64)
-    if starts[-1] < last:
-        starts = np.append(starts, np.int64(last))
-    return starts
+_LAST_WINDOW = ("overlap", "drop")
 
 
 # ---------------------------------------------------------------------------
@@ -63,7 +40,7 @@ def window_starts(n_times, size, stride):
 
 
 def _list_tusz(root, split, annotations):
-    from .datasets._files import find_tusz_recordings
+    from .datasets._listing import find_tusz_recordings
 
     listing = find_tusz_recordings(root, split)
     col = "csv_bi" if annotations == "csv_bi" else "csv"
@@ -71,37 +48,30 @@ def _list_tusz(root, split, annotations):
 
 
 def _list_bids(root, split, annotations):
-    from .datasets._files import find_szcore_recordings
+    from .datasets._listing import find_szcore_recordings
 
     if split is not None:
-        raise ValueError("--split applies to TUSZ trees only; BIDS trees have no splits.")
+        raise ValueError("split applies to TUSZ trees only; BIDS trees have no splits.")
     listing = find_szcore_recordings(root)
     return [(p, a, "events") for p, a in zip(listing["path"], listing["events"])]
 
 
-def _read_annotations(kind, ann_path, duration, labels):
+def _reader(kind):
     if kind == "events":
-        from .datasets._files import read_szcore_events
+        from .datasets._szcore_files import read_szcore_events
 
-        return read_szcore_events(ann_path, duration=duration, labels=labels).annotations
-    from .datasets._files import read_csv_bi, read_tusz_csv
+        return read_szcore_events
+    from .datasets._tusz_files import read_csv_bi, read_tusz_csv
 
-    reader = read_csv_bi if kind == "csv_bi" else read_tusz_csv
-    return reader(ann_path, duration=duration, labels=labels).annotations
+    return read_csv_bi if kind == "csv_bi" else read_tusz_csv
 
 
 # ---------------------------------------------------------------------------
-# one recording
-
-_WORKER = {}
-
-
-def _init_worker(labels):
-    _WORKER["labels"] = SeizureLabels(labels)
+# the adapter: one recording from its files
 
 
 def _to_samples(seconds, sfreq, what, path):
-    from .datasets._files import CorpusError
+    from .datasets._annotations import CorpusError
 
     n = seconds * sfreq
     k = round(n)
@@ -113,74 +83,97 @@ def _to_samples(seconds, sfreq, what, path):
     return k
 
 
-def _scan_one(task):
-    """Categorise one recording; returns ('ok', result) or ('error', message)."""
-    path, ann_path, kind, window, stride, resample = task
-    from .datasets._files import CorpusError
+def facts_from_files(path, ann_path, kind, window, stride, labels, report, resample=None,
+                     on_last_window="overlap"):
+    """The facts of one recording from its EDF header and annotation file.
+
+    Parameters
+    ----------
+    path : str
+        The EDF file.
+    ann_path : str
+        Its annotation file (``.csv_bi``, ``.csv`` or ``_events.tsv``).
+    kind : "csv_bi" | "csv" | "events"
+        The annotation format.
+    window, stride : float
+        Windowing in seconds.
+    labels : SeizureLabels
+        The seizure vocabulary.
+    report : LabelReport
+        Receives labels not counted as seizures.
+    resample : float | None
+        Categorise as if the recording were resampled to this rate.
+    on_last_window : "overlap" | "drop"
+        braindecode's last-window policy.
+
+    Returns
+    -------
+    RecordingFacts
+        The record, with the windows of ``create_fixed_length_windows``.
+
+    Raises
+    ------
+    CorpusError
+        Naming the file (and line) for any unreadable or inconsistent file.
+    """
+    from .datasets._annotations import CorpusError
     from .datasets.edf import read_edf_header
 
-    labels = _WORKER["labels"]
+    header = read_edf_header(path)
+    n_times, sfreq = header.n_times, header.sfreq
+    if n_times <= 0:
+        raise CorpusError(path, "the EDF holds no data record.")
+    ann = _reader(kind)(ann_path, duration=n_times / sfreq, labels=labels,
+                        report=report).annotations
+    if resample is not None and resample != sfreq:
+        # what raw.resample(resample) gives (mne.filter._resamp_ratio_len)
+        n_times = max(round(resample / sfreq * n_times), 1)
+        sfreq = float(resample)
+    size = _to_samples(window, sfreq, "window", path)
+    step = _to_samples(stride, sfreq, "stride", path)
+    if size > n_times:
+        raise CorpusError(path, f"the recording has {n_times} samples ({n_times / sfreq:g} s), "
+                          f"fewer than one window ({size} samples); braindecode's windowing "
+                          "refuses it. Leave it out with --on-error skip or use a shorter "
+                          "window.")
+    seizure = labels(ann.description)
+    index = np.flatnonzero(seizure)
+    starts = window_starts(n_times, size, step, on_last_window)
+    file_size, mtime = file_stat(path)
+    return RecordingFacts(
+        name=path, sfreq=float(sfreq), first_samp=0, n_times=int(n_times),
+        starts=starts, stops=starts + size, onset=ann.onset[index],
+        duration=ann.duration[index], description=np.asarray(ann.description, object)[index],
+        index=index.astype(np.int64), path=os.path.abspath(path), file_size=file_size,
+        file_mtime_ns=mtime, window_size=size, window_stride=step,
+        on_last_window=on_last_window)
+
+
+_WORKER = {}
+
+
+def _init_worker(labels):
+    _WORKER["labels"] = SeizureLabels(labels)
+
+
+def _scan_one(task):
+    """One recording: ``(facts or None, error or None, warnings, LabelReport)``."""
+    from .datasets._collect import as_corpus_error
+
+    path = task[0]
+    report = LabelReport()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            header = read_edf_header(path)
-            n_times, sfreq = header.n_times, header.sfreq
-            if n_times <= 0:
-                raise CorpusError(path, "the EDF holds no data record.")
-            ann = _read_annotations(kind, ann_path, n_times / sfreq, labels)
-            if resample is not None and resample != sfreq:
-                # what raw.resample(resample) gives (mne.filter._resamp_ratio_len)
-                n_times = max(round(resample / sfreq * n_times), 1)
-                sfreq = float(resample)
-            size = _to_samples(window, sfreq, "window", path)
-            step = _to_samples(stride, sfreq, "stride", path)
-            if size > n_times:
-                raise CorpusError(path, f"the recording has {n_times} samples "
-                                  f"({n_times / sfreq:g} s), fewer than one window "
-                                  f"({size} samples); braindecode's windowing refuses it. "
-                                  "Leave it out with --on-error skip or use a shorter window.")
-            if len(ann):
-                is_seiz = labels(ann.description)
-                onset, dur, desc = ann.onset[is_seiz], ann.duration[is_seiz], ann.description[is_seiz]
-            else:
-                onset, dur, desc = np.zeros(0), np.zeros(0), []
-            sz_lo, sz_hi, n_events, seconds, digest = seizure_fingerprint(
-                onset, dur, desc, sfreq, 0, n_times)
-        except CorpusError as exc:
-            err = (exc.path, exc.reason, exc.line)
-            return "error", err, _messages(caught), _take_unknown(labels)
-        except ValueError as exc:  # invalid annotation values
-            return "error", (os.fspath(path), str(exc), None), _messages(caught), \
-                _take_unknown(labels)
-    starts = window_starts(n_times, size, step)
-    stops = starts + size
-    ratio = count_in_windows(sz_lo, sz_hi, starts, stops) / size
-    file_size, mtime = _file_stat(path)
-    info = {
-        "path": os.path.abspath(path),
-        "file_size": file_size,
-        "file_mtime_ns": mtime,
-        "n_times": n_times,
-        "sfreq": sfreq,
-        "first_samp": 0,
-        "duration": n_times / sfreq,
-        "window_size_samples": size,
-        "window_stride_samples": step,
-        "n_seizure_events": n_events,
-        "seizure_seconds": seconds,
-        "annotation_hash": digest,
-    }
-    return "ok", (info, starts, stops, ratio), _messages(caught), _take_unknown(labels)
+            facts = facts_from_files(*task[:5], labels=_WORKER["labels"], report=report,
+                                     resample=task[5], on_last_window=task[6])
+        except Exception as exc:  # noqa: BLE001 - every failure names its file
+            return None, as_corpus_error(path, exc), _messages(caught), LabelReport()
+    return facts, None, _messages(caught), report
 
 
 def _messages(caught):
     return [f"{w.category.__name__}: {w.message}" for w in caught]
-
-
-def _take_unknown(labels):
-    unknown = dict(labels.unknown)
-    labels.unknown.clear()
-    return unknown
 
 
 def _scan_chunk(tasks):
@@ -190,23 +183,34 @@ def _scan_chunk(tasks):
 # ---------------------------------------------------------------------------
 
 
+def _check_seconds(name, value, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number of seconds, got {value!r}.")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
+    return value
+
+
 def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
                 full_threshold=1.0, labels=None, annotations="csv_bi", sfreq=None,
-                n_jobs=1, on_error="raise", progress=True, log=None):
-    """Categorise every window of a corpus directory into a manifest.
+                on_last_window="overlap", n_jobs=1, on_error="raise", progress=True, log=None):
+    """Categorise every window of a corpus folder into a manifest.
 
     Reads EDF headers and annotation files only. The result equals
     ``SeizureManifest.from_dataset`` of the corpus read with
-    :class:`~braindecode_stbalance.datasets.TUSZ` (or the BIDS reader),
-    windowed with ``create_fixed_length_windows(window_size_samples,
-    window_stride_samples, drop_last_window=False)`` and annotated with
-    :func:`~braindecode_stbalance.annotate_seizure_ratio`.
+    :class:`~braindecode_stbalance.datasets.TUSZ` (or
+    :class:`~braindecode_stbalance.datasets.SzCOREBIDS`) and windowed with
+    ``create_fixed_length_windows(window_size_samples, window_stride_samples,
+    on_last_window=on_last_window)``.
 
     Parameters
     ----------
     root : str | pathlib.Path
         Corpus root (TUSZ: the folder holding ``edf/``; BIDS: the dataset
-        root).
+        root). Symbolic links are followed.
     format : ``"tusz"`` | ``"bids"``
         Corpus layout.
     window : float
@@ -229,6 +233,9 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
         (``raw.resample(sfreq)``, e.g. braindecode's
         ``Preprocessor("resample", sfreq=...)``): ``n_times`` becomes
         ``round(n_times * sfreq / original)``.
+    on_last_window : ``"overlap"`` | ``"drop"``
+        braindecode's last-window policy: ``"overlap"`` adds a last window
+        ending at the recording's end when the regular ones do not.
     n_jobs : int
         Worker processes; results stay in sorted recording order.
     on_error : ``"raise"`` | ``"skip"``
@@ -254,8 +261,7 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
     """
     from tqdm.auto import tqdm
 
-    from .categories import check_full_threshold
-    from .datasets._files import CorpusError
+    from .datasets._annotations import CorpusError
 
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
@@ -263,81 +269,71 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
     if annotations not in ("csv_bi", "csv"):
         raise ValueError(f"annotations must be 'csv_bi' or 'csv', got {annotations!r}.")
+    if on_last_window not in _LAST_WINDOW:
+        raise ValueError(f"on_last_window must be 'overlap' or 'drop', got {on_last_window!r}.")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be an int >= 1, got {n_jobs!r}.")
     full_threshold = check_full_threshold(full_threshold)
-    window = float(window)
-    stride = window if stride is None else float(stride)
-    if not (window > 0 and stride > 0):
-        raise ValueError(f"window and stride must be positive, got {window} and {stride}.")
-    if sfreq is not None and not float(sfreq) > 0:
-        raise ValueError(f"sfreq must be positive, got {sfreq}.")
-    resample = None if sfreq is None else float(sfreq)
+    window = _check_seconds("window", window)
+    stride = window if stride is None else _check_seconds("stride", stride)
+    resample = None if sfreq is None else _check_seconds("sfreq", sfreq)
     if log is None:
         def log(msg):
             warnings.warn(msg, UserWarning, stacklevel=3)
     seizure_labels = SeizureLabels(labels)  # validates labels
     lister = _list_tusz if format == "tusz" else _list_bids
     listing = lister(root, split, annotations)
-    tasks = [(p, a, kind, window, stride, resample) for p, a, kind in listing]
+    tasks = [(p, a, kind, window, stride, resample, on_last_window) for p, a, kind in listing]
 
     bar = tqdm(total=len(tasks), desc="scan", unit="rec", file=sys.stderr,
                disable=not progress, dynamic_ncols=True)
     results = []
     try:
         if n_jobs == 1:
-            _init_worker(labels)
+            _init_worker(seizure_labels)
             for t in tasks:
                 results.append(_scan_one(t))
                 bar.update()
-                if on_error == "raise" and results[-1][0] == "error":
+                if on_error == "raise" and results[-1][1] is not None:
                     break
         else:
             chunk = max(1, min(64, len(tasks) // (8 * n_jobs) or 1))
             chunks = [tasks[i:i + chunk] for i in range(0, len(tasks), chunk)]
-            with ProcessPoolExecutor(n_jobs, initializer=_init_worker, initargs=(labels,)) as ex:
+            with ProcessPoolExecutor(n_jobs, initializer=_init_worker,
+                                     initargs=(seizure_labels,)) as ex:
                 for out in ex.map(_scan_chunk, chunks):
                     results.extend(out)
                     bar.update(len(out))
-                    if on_error == "raise" and any(r[0] == "error" for r in out):
+                    if on_error == "raise" and any(r[1] is not None for r in out):
                         ex.shutdown(cancel_futures=True)
                         break
     finally:
         bar.close()
 
-    rows, starts, stops, ratios, skipped, messages = [], [], [], [], [], []
-    unknown = Counter()
-    for (path, *_), (status, payload, msgs, unk) in zip(tasks, results):
+    records, skipped, messages, report = [], [], [], LabelReport()
+    for (path, *_), (facts, err, msgs, rep) in zip(tasks, results):
         messages.extend(msgs)
-        unknown.update(unk)
-        if status == "error":
-            err = CorpusError(*payload)
+        if err is not None:
             if on_error == "raise":
-                for msg in _dedupe(messages):
+                for msg in dict.fromkeys(messages):
                     log(msg)
                 raise err
             skipped.append({"path": os.path.abspath(path), "reason": str(err)})
             continue
-        info, s, e, r = payload
-        rows.append(info)
-        starts.append(s)
-        stops.append(e)
-        ratios.append(r)
-    for msg in _dedupe(messages):
+        report.update(rep)
+        records.append(facts)
+    for msg in dict.fromkeys(messages):
         log(msg)
     if skipped:
         listed = "\n  ".join(s["reason"] for s in skipped[:20])
         more = f"\n  ... and {len(skipped) - 20} more" if len(skipped) > 20 else ""
         log(f"{len(skipped)} of {len(tasks)} recording(s) skipped (on_error='skip'):\n  "
             f"{listed}{more}")
-    if not rows:
+    if not records:
         raise CorpusError(root, f"none of the {len(tasks)} recordings could be categorised; "
                           f"first problem: {skipped[0]['reason']}")
-    if unknown:
-        seizure_labels.unknown = unknown
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            seizure_labels.warn_unknown(f"the corpus {os.fspath(root)}")
-        for w in caught:
-            log(str(w.message))
+    for msg in report.messages(f"the corpus {os.fspath(root)}"):
+        log(msg)
     provenance = {
         "made_by": "stbalance scan",
         "root": os.path.abspath(root),
@@ -347,15 +343,6 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
         "resample": resample,
         "skipped": skipped,
     }
-    return SeizureManifest._assemble(rows, starts, stops, ratios, full_threshold,
-                                     seizure_labels.spec, window_size=window,
-                                     window_stride=stride, provenance=provenance)
-
-
-def _dedupe(messages):
-    seen, out = set(), []
-    for m in messages:
-        if m not in seen:
-            seen.add(m)
-            out.append(m)
-    return out
+    return SeizureManifest.assemble(records, compute(records, fingerprints=True),
+                                    full_threshold, seizure_labels.spec, window_size=window,
+                                    window_stride=stride, provenance=provenance)

@@ -26,7 +26,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     windows = create_fixed_length_windows(
         corpus, window_size_samples=int(60 * sfreq), window_stride_samples=int(15 * sfreq),
-        drop_last_window=False)
+        on_last_window="overlap")
     preprocess(windows, [SeizureRatio()])
 print(category_counts(windows))
 

@@ -45,7 +45,7 @@ def brute_force_category(ratio, full_threshold=1.0):
 
 def fixed_windows(corpus, window_s=60.0, stride_s=15.0, **kwargs):
     """braindecode's create_fixed_length_windows at SFREQ, its deprecation chatter silenced."""
-    kwargs.setdefault("drop_last_window", False)
+    kwargs.setdefault("on_last_window", "overlap")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return create_fixed_length_windows(

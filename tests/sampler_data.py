@@ -17,7 +17,8 @@ WINDOW = 128  # samples (2 s)
 STRIDE = 64  # samples (1 s)
 
 
-def make_windows(root, n_recordings=3, duration=240.0, seed=0, stride=STRIDE):
+def make_windows(root, n_recordings=3, duration=240.0, seed=0, stride=STRIDE, annotate=True,
+                 target="binary"):
     """Annotated EEGWindowsDataset corpus (2 channels, binary targets), preloaded."""
     raw_ds = make_synthetic_corpus(
         root, n_recordings=n_recordings, duration=duration, sfreq=SFREQ,
@@ -28,9 +29,9 @@ def make_windows(root, n_recordings=3, duration=240.0, seed=0, stride=STRIDE):
         warnings.simplefilter("ignore", DeprecationWarning)
         windows = create_fixed_length_windows(
             raw_ds, window_size_samples=WINDOW, window_stride_samples=stride,
-            drop_last_window=True, preload=True,
+            on_last_window="drop", preload=True,
         )
-    return annotate_seizure_ratio(windows, target="binary")
+    return annotate_seizure_ratio(windows, target=target) if annotate else windows
 
 
 def tally(categories, indices):

@@ -14,15 +14,14 @@ from braindecode.datasets import CHBMIT, SIENA, BIDSDataset
 from braindecode.preprocessing import create_fixed_length_windows
 
 from braindecode_stbalance import annotate_seizure_ratio, window_table
+from braindecode_stbalance._testing import make_szcore_tree, write_szcore_events
 from braindecode_stbalance.datasets import (
     CorpusError,
     SzCOREBIDS,
     find_szcore_recordings,
-    make_szcore_tree,
     read_szcore_events,
     szcore_annotations,
     szcore_events_path,
-    write_szcore_events,
 )
 
 COLUMNS = "onset\tduration\teventType\tconfidence\tchannels\tdateTime\trecordingDuration\n"
@@ -53,7 +52,7 @@ def _brute_force_ratio(raw, events, starts, stops):
 
 def _window(concat_ds):
     return create_fixed_length_windows(concat_ds, window_size_samples=640,
-                                       window_stride_samples=320, drop_last_window=False)
+                                       window_stride_samples=320, on_last_window="overlap")
 
 
 def _ratios_match_truth(concat_ds, truth):
@@ -75,9 +74,10 @@ def _ratios_match_truth(concat_ds, truth):
 def test_braindecode_bidsdataset_names_every_event_na(tree):
     """braindecode 1.8.1 / mne-bids: no trial_type column -> every event is 'n/a'.
 
-    Seizures and background are indistinguishable; eventType only survives in
-    annotations.extras. Seizure ratios computed from this are all zero (and the
-    unknown 'n/a' description is warned about).
+    Seizures and background are indistinguishable by description; the SzCORE
+    eventType survives in annotations.extras. Annotating reads it by default, so
+    the ratios are right (brute force from the truth) and no 'n/a' warning is
+    raised; and 'n/a' can never be declared a seizure label.
     """
     root, truth = tree
     ds = BIDSDataset(root)
@@ -89,8 +89,25 @@ def test_braindecode_bidsdataset_names_every_event_na(tree):
         assert list(ann.description) == ["n/a"] * n_rows
         types = [e["eventType"] for e in ann.extras]
         assert types == ([s[2] for s in truth_row.seizures] or ["bckg"])
-    win = _window(ds)
-    with pytest.warns(UserWarning, match="'n/a'"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no unknown-label warning
+        table = _ratios_match_truth(ds, truth)
+    assert (table["seizure_category"] == "no_seizure").any()
+    for labels in (["n/a"], ["seiz", "N/A "]):
+        with pytest.raises(ValueError, match="szcore_annotations"):
+            annotate_seizure_ratio(_window(BIDSDataset(root)), labels=labels)
+
+
+def test_na_without_event_type_is_not_a_seizure_and_hint_names_szcore(tmp_path):
+    """'n/a' events without a SzCORE eventType: warned with the BIDS hint, never seizures."""
+    import mne
+    from braindecode.datasets import BaseConcatDataset, RawDataset
+
+    info = mne.create_info(2, 64.0, "eeg")
+    raw = mne.io.RawArray(np.zeros((2, 64 * 60)), info, verbose="error")
+    raw.set_annotations(mne.Annotations([5.0, 30.0], [10.0, 30.0], ["n/a", "n/a"]))
+    win = _window(BaseConcatDataset([RawDataset(raw, description={"subject": 0})]))
+    with pytest.warns(UserWarning, match="'n/a' x2.*SzCOREBIDS.*szcore_annotations"):
         annotate_seizure_ratio(win)
     assert (window_table(win)["seizure_ratio"] == 0).all()
 

@@ -19,7 +19,7 @@ from braindecode_stbalance import (
     category_counts,
     split_by_category,
 )
-from braindecode_stbalance.labels import SeizureLabels, is_seizure_label
+from braindecode_stbalance.labels import LabelReport, SeizureLabels, is_seizure_label
 
 WIN, STRIDE = int(60 * SFREQ), int(15 * SFREQ)
 
@@ -79,7 +79,7 @@ def test_category_counts(annotated):
     for name in CATEGORIES:
         rows = [r for r in ref if r[0] == name]
         assert counts.loc[name, "n_windows"] == len(rows)
-        assert counts.loc[name, "seizure_seconds"] == pytest.approx(sum(r[1] for r in rows))
+        assert counts.loc[name, "window_seizure_seconds"] == pytest.approx(sum(r[1] for r in rows))
     assert counts["fraction"].sum() == pytest.approx(1.0)
     per_rec = category_counts(annotated, per_recording=True)
     assert len(per_rec) == len(RECORDINGS)
@@ -88,7 +88,7 @@ def test_category_counts(annotated):
         assert per_rec.loc[rec, "n_windows"] == len(rows)
         for name in CATEGORIES:
             assert per_rec.loc[rec, name] == sum(r[0] == name for r in rows)
-        assert per_rec.loc[rec, "seizure_seconds"] == pytest.approx(sum(r[1] for r in rows))
+        assert per_rec.loc[rec, "window_seizure_seconds"] == pytest.approx(sum(r[1] for r in rows))
 
 
 def test_categorize_rule():
@@ -112,6 +112,24 @@ def test_labels_validation():
         SeizureLabels("seiz")
     with pytest.raises(ValueError, match="empty"):
         SeizureLabels([])
-    labels = SeizureLabels()
-    labels(["n/a", "bckg", "EDGE_boundary", "artf", "n/a"])
-    assert dict(labels.unknown) == {"n/a": 2, "artf": 1}
+    with pytest.raises(TypeError, match="all be strings"):
+        SeizureLabels(["seiz", 3])
+    with pytest.raises(ValueError, match="'n/a'.*szcore_annotations"):
+        SeizureLabels(["sz", "N/A"])
+    report = LabelReport()
+    seizure = report.add(SeizureLabels(), ["n/a", "bckg", "EDGE_boundary", "artf", "n/a", "fnsz"])
+    assert seizure.tolist() == [False, False, False, False, False, True]
+    assert dict(report.unknown) == {"n/a": 2, "artf": 1}
+    assert not report.left_out
+    # a custom vocabulary: known seizure types it does not count are reported, with counts
+    custom = LabelReport()
+    seizure = custom.add(SeizureLabels(["seiz"]), ["seiz", "fnsz", "FNSZ", "sz_foc_ia", "bckg"])
+    assert seizure.tolist() == [True, False, False, False, False]
+    assert dict(custom.left_out) == {"fnsz": 1, "FNSZ": 1, "sz_foc_ia": 1}
+    (msg,) = custom.messages("the corpus")
+    assert "3 annotation(s) in the corpus carry known seizure labels" in msg
+    assert "'fnsz' x1" in msg and "'sz_foc_ia' x1" in msg
+    # immutable vocabulary: classifying twice gives the same answer and touches no state
+    labels = SeizureLabels(["seiz"])
+    assert labels(["seiz", "x"]).tolist() == labels(["seiz", "x"]).tolist() == [True, False]
+    assert not hasattr(labels, "unknown")

@@ -22,10 +22,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from braindecode_stbalance import annotate_seizure_ratio
+from braindecode_stbalance._testing import make_tusz_tree
 from braindecode_stbalance.cli import main
-from braindecode_stbalance.datasets import TUSZ, find_tusz_recordings, make_tusz_tree
-from braindecode_stbalance.manifest import SeizureManifest
-from braindecode_stbalance.scan import scan_corpus, window_starts
+from braindecode_stbalance.datasets import TUSZ, find_tusz_recordings
+from braindecode_stbalance.manifest import SeizureManifest, window_starts
+from braindecode_stbalance.scan import scan_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SFREQ = 32.0
@@ -44,7 +45,7 @@ def _windows(concat_ds, size, stride):
         warnings.simplefilter("ignore", DeprecationWarning)
         return create_fixed_length_windows(concat_ds, window_size_samples=size,
                                            window_stride_samples=stride,
-                                           drop_last_window=False)
+                                           on_last_window="overlap")
 
 
 def reference_manifest(concat_ds, size, stride, **kwargs):
@@ -165,11 +166,14 @@ def test_scan_rejects_windows_that_braindecode_would_refuse(tmp_path, capsys):
     assert "fewer than one window" in capsys.readouterr().err
     assert main([*args, "--window", "0.01"]) == 1  # 0.32 samples
     assert "not a whole positive number" in capsys.readouterr().err
-    assert main([*args, "--window", "10", "--full-threshold", "1.5"]) == 1
-    assert "full_threshold" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exc:
-        main([*args, "--window", "-3"])
-    assert exc.value.code == 2
+    for bad in (["--window", "10", "--full-threshold", "1.5"], ["--window", "-3"],
+                ["--window", "inf"], ["--window", "nan"], ["--sfreq", "1e400"],
+                ["--stride", "0"], ["--labels", "n/a"], ["--jobs", "0"]):
+        with pytest.raises(SystemExit) as exc:  # usage errors: exit 2 with a usage message
+            main([*args, *bad])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "usage: stbalance scan" in err and bad[-2] in err
     assert main(["scan", str(tmp_path / "nothing"), "--format", "tusz",
                  "--out", str(tmp_path / "x.parquet")]) == 1
 
@@ -318,8 +322,8 @@ def test_interrupted_scan_keeps_previous_manifest(big_tree, tree, tmp_path, sig)
 
 
 def test_scan_bids_equals_szcore_reader_pipeline(tmp_path, capsys):
+    from braindecode_stbalance._testing import make_szcore_tree
     from braindecode_stbalance.datasets import SzCOREBIDS
-    from braindecode_stbalance.datasets._szcore_tree import make_szcore_tree
 
     truth = make_szcore_tree(tmp_path / "bids", n_subjects=2, runs_per_subject=2,
                              durations=(60, 90), sfreq=SFREQ, seizure_fraction=1.0, seed=4)
@@ -338,4 +342,4 @@ def test_scan_bids_equals_szcore_reader_pipeline(tmp_path, capsys):
     scanned.check(_windows(SzCOREBIDS(root=tmp_path / "bids"), 128, 32))
     assert main(["scan", str(tmp_path / "bids"), "--format", "bids", "--split", "train",
                  "--out", str(out), "--quiet"]) == 1
-    assert "--split applies to TUSZ" in capsys.readouterr().err
+    assert "split applies to TUSZ" in capsys.readouterr().err

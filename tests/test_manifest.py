@@ -14,13 +14,11 @@ from braindecode.datautil import load_concat_dataset
 from braindecode.preprocessing import create_fixed_length_windows
 
 from braindecode_stbalance import annotate_seizure_ratio, window_table
+from braindecode_stbalance._atomic import atomic_write as _atomic_write
+from braindecode_stbalance._manifest_io import RECORDING_COLUMNS
 from braindecode_stbalance.categories import CATEGORIES
-from braindecode_stbalance.manifest import (
-    RECORDING_COLUMNS,
-    SeizureManifest,
-    _atomic_write,
-    balanced_epoch_size,
-)
+from braindecode_stbalance.manifest import SeizureManifest
+from braindecode_stbalance.quotas import balanced_epoch_size
 from braindecode_stbalance.synthetic import write_synthetic_edf
 
 SFREQ = 32.0
@@ -57,7 +55,7 @@ def windowed(paths, size=SIZE, stride=STRIDE, **kwargs):
         warnings.simplefilter("ignore", DeprecationWarning)
         return create_fixed_length_windows(
             read_corpus(paths), window_size_samples=size, window_stride_samples=stride,
-            drop_last_window=False, **kwargs)
+            on_last_window="overlap", **kwargs)
 
 
 def brute_mask(n_times, sfreq, seizures):
@@ -170,8 +168,8 @@ def test_save_load_round_trip(edf_paths, tmp_path):
     with open(path, "rb") as f:
         assert f.read(4) == b"PAR1"  # Parquet, not a pickle
     meta = pq.read_schema(path).metadata
-    assert meta[b"stbalance.format"] == b"1"
-    assert {b"stbalance.settings", b"stbalance.recordings"} <= set(meta)
+    assert meta[b"stbalance.format"] == b"2"
+    assert {b"stbalance.settings", b"stbalance.recordings", b"stbalance.checksum"} <= set(meta)
     loaded = SeizureManifest.load(path)
     pd.testing.assert_frame_equal(loaded.windows, m.windows)
     pd.testing.assert_frame_equal(loaded.recordings, m.recordings)
@@ -189,7 +187,7 @@ def test_save_keeps_nan_and_missing_file_fields(tmp_path):
         warnings.simplefilter("ignore", DeprecationWarning)
         ds = create_fixed_length_windows(BaseConcatDataset([RawDataset(raw)]),
                                          window_size_samples=128, window_stride_samples=128,
-                                         drop_last_window=False)
+                                         on_last_window="overlap")
     m = SeizureManifest.from_dataset(ds)
     assert m.recordings["path"].iloc[0] == ""
     assert m.recordings["file_size"].iloc[0] == -1
@@ -219,7 +217,7 @@ def test_load_rejects_other_files(tmp_path):
         SeizureManifest.load(other)
     junk = tmp_path / "junk.parquet"
     junk.write_bytes(b"\x80\x04 this is not parquet")
-    with pytest.raises(ValueError, match="not a readable Parquet manifest"):
+    with pytest.raises(ValueError, match=r"junk.parquet: not a readable Parquet file"):
         SeizureManifest.load(junk)
     with pytest.raises(FileNotFoundError):
         SeizureManifest.load(tmp_path / "missing.parquet")
@@ -288,7 +286,7 @@ def test_check_detects_changed_recordings(manifest, edf_paths):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         ds = create_fixed_length_windows(corpus, window_size_samples=SIZE,
-                                         window_stride_samples=STRIDE, drop_last_window=False)
+                                         window_stride_samples=STRIDE, on_last_window="overlap")
     with pytest.raises(ValueError, match=r"Recording 0 .* n_times is 9280 in the corpus but 9600"):
         manifest.check(ds)
 
@@ -299,7 +297,7 @@ def test_check_detects_rewindowing(manifest, edf_paths):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         ds = create_fixed_length_windows(read_corpus(edf_paths), window_size_samples=SIZE,
-                                         window_stride_samples=STRIDE, drop_last_window=True)
+                                         window_stride_samples=STRIDE, on_last_window="drop")
     # same count for recordings ending on the stride; rec3's overlapping last window is gone
     with pytest.raises(ValueError, match=r"Recording 3 .* re-windowed"):
         manifest.check(ds)
@@ -352,7 +350,6 @@ def test_columns_survive_braindecode_save_load(edf_paths, tmp_path, use_mne_epoc
 
 @pytest.mark.parametrize("p, f, n", [(30, None, None), (30, 5, 10_000), (324, 20, 2016), (7, 100, 3)])
 def test_balanced_epoch_size_is_the_samplers_epoch(p, f, n):
-    import pandas as pd
 
     from braindecode_stbalance import BalancedSeizureSampler
 
@@ -361,5 +358,5 @@ def test_balanced_epoch_size_is_the_samplers_epoch(p, f, n):
     codes = ["partial_seizure"] * p + ["full_seizure"] * f_avail + ["no_seizure"] * n_avail
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sampler = BalancedSeizureSampler(pd.DataFrame({"seizure_category": codes}), random_state=0)
+        sampler = BalancedSeizureSampler.from_categories(codes, random_state=0)
     assert balanced_epoch_size(p, f, n) == len(sampler) == len(sampler.draw(0))

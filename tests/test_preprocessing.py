@@ -35,8 +35,8 @@ from braindecode_stbalance import (
 WIN, STRIDE = int(60 * SFREQ), int(15 * SFREQ)
 
 
-def _windows(corpus, use_mne_epochs=False, drop_last_window=False, **kw):
-    return fixed_windows(corpus, drop_last_window=drop_last_window,
+def _windows(corpus, use_mne_epochs=False, on_last_window="overlap", **kw):
+    return fixed_windows(corpus, on_last_window=on_last_window,
                          use_mne_epochs=use_mne_epochs, **kw)
 
 
@@ -59,9 +59,9 @@ def _run_step(windows_ds, step):
 
 
 @pytest.mark.parametrize("use_mne_epochs", [False, True], ids=["EEGWindowsDataset", "WindowsDataset"])
-@pytest.mark.parametrize("drop_last_window", [False, True])
-def test_step_in_preprocess_matches_brute_force(edf_corpus, use_mne_epochs, drop_last_window):
-    windows_ds = _windows(edf_corpus, use_mne_epochs, drop_last_window)
+@pytest.mark.parametrize("on_last_window", ["overlap", "drop"])
+def test_step_in_preprocess_matches_brute_force(edf_corpus, use_mne_epochs, on_last_window):
+    windows_ds = _windows(edf_corpus, use_mne_epochs, on_last_window)
     _run_step(windows_ds, SeizureRatio())
     md = windows_ds.get_metadata()
     ratios, cats = _reference(windows_ds)
@@ -101,7 +101,7 @@ def test_windows_from_events(edf_corpus, use_mne_epochs):
         windows_ds = create_windows_from_events(
             BaseConcatDataset(keep), trial_start_offset_samples=0, trial_stop_offset_samples=0,
             window_size_samples=int(5 * SFREQ), window_stride_samples=int(5 * SFREQ),
-            drop_last_window=True, use_mne_epochs=use_mne_epochs, mapping={"seiz": 1},
+            on_last_window="drop", use_mne_epochs=use_mne_epochs, mapping={"seiz": 1},
             on_overlapping_events="ignore",
         )
     _run_step(windows_ds, SeizureRatio())
@@ -128,7 +128,7 @@ def test_cropped_recordings(meas_date, use_mne_epochs):
         warnings.simplefilter("ignore")
         windows_ds = create_fixed_length_windows(
             corpus, window_size_samples=500, window_stride_samples=125,
-            drop_last_window=False, use_mne_epochs=use_mne_epochs, preload=True)
+            on_last_window="overlap", use_mne_epochs=use_mne_epochs, preload=True)
     _run_step(windows_ds, SeizureRatio())
     # reference on the ORIGINAL recording's axis: cropped sample i is original sample i + first_samp
     first = cropped.first_samp
@@ -180,7 +180,7 @@ def test_lazy_metadata_refused_with_advice(edf_corpus):
         warnings.simplefilter("ignore")
         windows_ds = create_fixed_length_windows(
             edf_corpus, window_size_samples=WIN, window_stride_samples=STRIDE,
-            drop_last_window=True, lazy_metadata=True)
+            on_last_window="drop", lazy_metadata=True)
     for call in (lambda: annotate_seizure_ratio(windows_ds),
                  lambda: _run_step(windows_ds, SeizureRatio())):
         with pytest.raises(TypeError, match="lazy_metadata=False"):
@@ -205,24 +205,24 @@ def test_unknown_labels_warned_once_with_count():
     for i in range(3):
         raw = mne.io.RawArray(np.zeros((1, 3000)), mne.create_info(1, sfreq, "eeg"), verbose=False)
         raw.set_annotations(mne.Annotations([10, 50, 100, 200], [5, 5, 5, 5],
-                                            ["n/a", "n/a", "bckg", "BAD_acq"]))
+                                            ["artf", "artf", "bckg", "BAD_acq"]))
         datasets.append(RawDataset(raw, description={"subject": i}))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         windows_ds = create_fixed_length_windows(
             BaseConcatDataset(datasets), window_size_samples=100, window_stride_samples=100,
-            drop_last_window=True)
+            on_last_window="drop")
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         annotate_seizure_ratio(windows_ds)
     ours = [w for w in rec if "match no known" in str(w.message)]
     assert len(ours) == 1
-    assert "6 annotation(s)" in str(ours[0].message) and "'n/a' x6" in str(ours[0].message)
+    assert "6 annotation(s)" in str(ours[0].message) and "'artf' x6" in str(ours[0].message)
     assert (windows_ds.get_metadata()["seizure_ratio"] == 0).all()
     # a custom vocabulary makes them seizures, and no warning
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        annotate_seizure_ratio(windows_ds, labels=["N/A"])
+        annotate_seizure_ratio(windows_ds, labels=["ARTF"])
     assert not [w for w in rec if "match no known" in str(w.message)]
     assert (windows_ds.get_metadata()["seizure_ratio"] > 0).any()
     annotate_seizure_ratio(windows_ds, labels=lambda d: d == "bckg")
@@ -309,7 +309,7 @@ def test_corpus_level_ratios_equal_brute_force(case):
             warnings.simplefilter("ignore")
             w = create_fixed_length_windows(
                 BaseConcatDataset([RawDataset(raw, description={"subject": 0})]),
-                window_size_samples=size, window_stride_samples=stride, drop_last_window=False,
+                window_size_samples=size, window_stride_samples=stride, on_last_window="overlap",
                 use_mne_epochs=use_mne_epochs, preload=True)
         datasets.append(w.datasets[0])
         # reference: per-sample mask of the cropped recording on MNE's time axis

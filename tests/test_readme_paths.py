@@ -8,8 +8,9 @@ from braindecode.models import ShallowFBCSPNet
 from braindecode.preprocessing import create_fixed_length_windows
 
 from braindecode_stbalance import BalancedSeizureSampler, SeizureManifest
+from braindecode_stbalance._testing import make_tusz_tree
 from braindecode_stbalance.cli import main as stbalance
-from braindecode_stbalance.datasets import TUSZ, make_tusz_tree
+from braindecode_stbalance.datasets import TUSZ
 
 
 def test_scan_then_train_from_the_manifest(tmp_path):
@@ -21,7 +22,7 @@ def test_scan_then_train_from_the_manifest(tmp_path):
                       "--window", "60", "--stride", "15", "--out", str(out)]) == 0
 
     manifest = SeizureManifest.load(out)
-    sampler = BalancedSeizureSampler(manifest, random_state=0)
+    sampler = BalancedSeizureSampler.from_manifest(manifest, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         windows = create_fixed_length_windows(

@@ -118,21 +118,17 @@ def test_predefined_split(windows, reference, keys):
         assert tally(reference, seen)["partial_seizure"] == int(np.sum(reference[:n_train] == 1))
 
 
-@pytest.mark.parametrize("via_helper", [True, False])
-def test_default_train_split_uses_training_part_only(windows, reference, keys, via_helper):
+def test_default_train_split_uses_training_part_only(windows, reference, keys):
     """skorch's default ValidSplit hands the DataLoader a Subset: draw from it only."""
     y = np.asarray(windows.get_metadata()["target"])
     sampler = BalancedSeizureSampler(windows, random_state=2)
     rec = ReceivedWindows(keys)
-    if via_helper:
-        params = sampler.skorch_params()
-    else:  # the plain skorch way: the DataLoader-side safety net binds the sampler
-        params = {"iterator_train__sampler": sampler, "iterator_train__shuffle": False}
-    clf = classifier(rec, **params)  # default train_split: ValidSplit(5, stratified)
+    n_corpus = len(sampler)
+    clf = classifier(rec, **sampler.skorch_params())  # default train_split: ValidSplit(5)
     clf.fit(windows, y=y)
     train_part, valid_part = clf.train_split(windows, y)
     train_idx = np.asarray(train_part.indices)
-    assert len(sampler.draw(0)) < len(BalancedSeizureSampler(windows, random_state=2))
+    assert len(sampler.draw(0)) == len(sampler) < n_corpus
     ref_train = reference[train_idx]
     n_part = int(np.sum(ref_train == 1))
     for epoch, seen in enumerate(rec.epochs_):
@@ -149,13 +145,11 @@ def test_default_train_split_uses_training_part_only(windows, reference, keys, v
 def test_other_dataset_raises_before_first_batch(windows, keys, tmp_path):
     other = make_windows(tmp_path, n_recordings=2, duration=200.0, seed=5)
     sampler = BalancedSeizureSampler(other, random_state=0)
-    for params in (sampler.skorch_params(),
-                   {"iterator_train__sampler": sampler, "iterator_train__shuffle": False}):
-        rec = ReceivedWindows(keys)
-        clf = classifier(rec, train_split=None, **params)
-        with pytest.raises(ValueError, match="neither that data nor a Subset of it"):
-            clf.fit(windows, y=None)
-        assert rec.n_forward_ == 0
+    rec = ReceivedWindows(keys)
+    clf = classifier(rec, train_split=None, **sampler.skorch_params())
+    with pytest.raises(ValueError, match="built on another corpus"):
+        clf.fit(windows, y=None)
+    assert rec.n_forward_ == 0
 
 
 def test_shuffle_conflict_is_explained(windows):

@@ -14,21 +14,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from braindecode_stbalance import annotate_seizure_ratio, window_table
+from braindecode_stbalance._testing import (
+    make_tusz_tree,
+    write_csv_bi,
+    write_tusz_csv,
+    write_tusz_edf,
+)
+from braindecode_stbalance._testing.tusz_tree import TCP_CHANNELS, tusz_channel_names
 from braindecode_stbalance.datasets import (
     SZCORE19,
     TUSZ,
     CorpusError,
     find_tusz_recordings,
-    make_tusz_tree,
     read_csv_bi,
     read_edf_header,
     read_tusz_csv,
     szcore19_mapping,
-    write_csv_bi,
-    write_tusz_csv,
-    write_tusz_edf,
 )
-from braindecode_stbalance.datasets._tusz_tree import TCP_CHANNELS, tusz_channel_names
 
 HEADER = ("# version = csv_v1.0.0\n# bname = x\n# duration = {dur} secs\n"
           "# montage_file = $NEDC_NFC/lib/nedc_eas_default_montage.txt\n#\n"
@@ -94,7 +96,7 @@ def test_corpus_error_pickles():
 def test_find_tusz_recordings_empty(tmp_path):
     with pytest.raises(FileNotFoundError, match="No .edf"):
         find_tusz_recordings(tmp_path)
-    with pytest.raises(FileNotFoundError, match="not a directory"):
+    with pytest.raises(FileNotFoundError, match="not a folder"):
         find_tusz_recordings(tmp_path / "nope")
 
 
@@ -153,7 +155,7 @@ def test_seizure_ratio_end_to_end(tree, annotations):
     root, _ = tree
     ds = TUSZ(root, annotations=annotations, picks="szcore19")
     win = create_fixed_length_windows(ds, window_size_samples=320,
-                                      window_stride_samples=160, drop_last_window=False)
+                                      window_stride_samples=160, on_last_window="overlap")
     annotate_seizure_ratio(win)
     table = window_table(win)
     for i, rec in enumerate(win.datasets):

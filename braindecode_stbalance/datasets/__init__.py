@@ -1,9 +1,9 @@
-"""Corpus readers returning braindecode datasets (TUSZ, SzCORE/BIDS)."""
+"""Corpus readers returning braindecode datasets (TUSZ, SzCORE/BIDS), and their file readers."""
 
 # License: BSD (3-clause)
 
 # The public names are imported lazily (PEP 562): the annotation-file readers
-# and listings (in ``._files``) are usable without importing braindecode.
+# and listings are usable without importing braindecode (``stbalance scan``).
 from .._lazy import attach
 
 __all__ = [
@@ -16,8 +16,6 @@ __all__ = [
     "SzCOREBIDS",
     "find_szcore_recordings",
     "find_tusz_recordings",
-    "make_szcore_tree",
-    "make_tusz_tree",
     "pick_szcore19",
     "read_csv_bi",
     "read_edf_header",
@@ -26,29 +24,19 @@ __all__ = [
     "szcore19_mapping",
     "szcore_annotations",
     "szcore_events_path",
-    "write_csv_bi",
-    "write_szcore_events",
-    "write_tusz_csv",
-    "write_tusz_edf",
 ]
 
 #: Public name -> submodule defining it.
 _LAZY = {
-    "make_szcore_tree": "_szcore_tree",
-    "write_szcore_events": "_szcore_tree",
-    "make_tusz_tree": "_tusz_tree",
-    "write_csv_bi": "_tusz_tree",
-    "write_tusz_csv": "_tusz_tree",
-    "write_tusz_edf": "_tusz_tree",
-    "SZCORE_EVENT_COLUMNS": "_files",
-    "AnnotationFile": "_files",
-    "CorpusError": "_files",
-    "find_szcore_recordings": "_files",
-    "find_tusz_recordings": "_files",
-    "read_csv_bi": "_files",
-    "read_szcore_events": "_files",
-    "read_tusz_csv": "_files",
-    "szcore_events_path": "_files",
+    "AnnotationFile": "_annotations",
+    "CorpusError": "_annotations",
+    "find_szcore_recordings": "_listing",
+    "find_tusz_recordings": "_listing",
+    "SZCORE_EVENT_COLUMNS": "_szcore_files",
+    "read_szcore_events": "_szcore_files",
+    "szcore_events_path": "_szcore_files",
+    "read_csv_bi": "_tusz_files",
+    "read_tusz_csv": "_tusz_files",
     "SzCOREBIDS": "bids",
     "szcore_annotations": "bids",
     "EDFHeader": "edf",
@@ -59,9 +47,7 @@ _LAZY = {
     "szcore19_mapping": "tusz",
 }
 
-
-#: Submodules, also reachable as attributes (``braindecode_stbalance.samplers``).
+#: Submodules, also reachable as attributes.
 _SUBMODULES = ("bids", "edf", "tusz")
-
 
 __getattr__, __dir__ = attach(__name__, _LAZY, _SUBMODULES)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections import Counter
 from dataclasses import dataclass
 
 import mne
@@ -28,25 +27,13 @@ import numpy as np
 import pandas as pd
 from braindecode.datasets import BaseConcatDataset, BIDSDataset, RawDataset
 
-from ..labels import SeizureLabels
-from ._files import (
-    SZCORE_EVENT_COLUMNS,
-    CorpusError,
-    _collect_loaded,
-    _str_keys,
-    find_szcore_recordings,
-    read_szcore_events,
-    szcore_events_path,
-)
+from .. import _adapters
+from ..labels import LabelReport, SeizureLabels
+from ._annotations import CorpusError
+from ._collect import as_corpus_error, collect_loaded
+from ._szcore_files import read_szcore_events, szcore_events_path
 
-__all__ = [
-    "SZCORE_EVENT_COLUMNS",
-    "SzCOREBIDS",
-    "find_szcore_recordings",
-    "read_szcore_events",
-    "szcore_annotations",
-    "szcore_events_path",
-]
+__all__ = ["SzCOREBIDS", "szcore_annotations"]
 
 
 def _set_file_annotations(raw, ann):
@@ -81,8 +68,10 @@ def szcore_annotations(concat_ds, labels=None, on_error="raise"):
         Recordings (``RawDataset``, or ``EEGWindowsDataset`` whose raw is
         updated) whose description ``path`` (else ``raw.filenames``) is a BIDS
         data file.
-    labels : SeizureLabels | None
-        Vocabulary; unknown event types are warned about once, with counts.
+    labels : None | collection of str | callable
+        Seizure vocabulary; event types it does not count as seizures
+        (unknown ones, known seizure types a custom list leaves out) are
+        warned about once, with counts.
     on_error : ``"raise"`` | ``"skip"``
         A recording whose events file is missing or invalid: raise
         :class:`CorpusError`, or leave it out of the returned corpus (listed
@@ -98,25 +87,22 @@ def szcore_annotations(concat_ds, labels=None, on_error="raise"):
     """
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
-    tally = SeizureLabels() if labels is None else labels
+    labels = SeizureLabels(labels)
+    report = LabelReport()
     failed, kept = [], []
     for i, ds in enumerate(concat_ds.datasets):
-        raw = getattr(ds, "raw", None)
+        raw = _adapters.mne_object(ds) if _adapters.windows_kind(ds) != "mne_epochs" else None
         if raw is None:
             raise TypeError(f"Recording {i} is a {type(ds).__name__} without a raw: "
                             "apply szcore_annotations before creating mne.Epochs windows.")
-        desc = getattr(ds, "description", None)
-        path = None
-        if desc is not None and "path" in desc and desc["path"] is not None:
-            path = desc["path"]
-        elif raw.filenames and raw.filenames[0] is not None:
-            path = raw.filenames[0]
-        if path is None:
+        path = _adapters.source_path(ds)
+        if not path:
             raise ValueError(f"Recording {i}: no 'path' in its description and no "
                              "file behind its raw; cannot find its events.tsv.")
         events = szcore_events_path(path)
         try:
-            ann = read_szcore_events(events, duration=_file_duration(raw), labels=tally)
+            ann = read_szcore_events(events, duration=_file_duration(raw), labels=labels,
+                                     report=report)
         except CorpusError as exc:
             if on_error == "raise":
                 raise
@@ -124,8 +110,7 @@ def szcore_annotations(concat_ds, labels=None, on_error="raise"):
             continue
         _set_file_annotations(raw, ann.annotations)
         kept.append(ds)
-    if labels is None:
-        _str_keys(tally).warn_unknown(where="the SzCORE events files")
+    report.warn(where="the SzCORE events files", stacklevel=2)
     skipped = pd.DataFrame(failed, columns=["path", "reason"])
     out = concat_ds
     if len(skipped):
@@ -142,33 +127,31 @@ def szcore_annotations(concat_ds, labels=None, on_error="raise"):
 
 
 
-def _load_szcore(bids_path, extra_params, on_ch_mismatch, preload, on_error):
+def _load_szcore(bids_path, extra_params, on_ch_mismatch, preload, on_error, labels):
     import mne_bids
-    from braindecode.datasets.bids.datasets import _description_from_bids_path
 
-    labels = SeizureLabels()
+    report = LabelReport()
     msgs = []
     try:
         try:
             raw = mne_bids.read_raw_bids(bids_path, verbose=False,
                                          on_ch_mismatch=on_ch_mismatch,
                                          extra_params=extra_params)
-        except Exception as exc:  # MNE / mne-bids raise many types
-            raise CorpusError(bids_path.fpath, f"unreadable recording "
-                              f"({type(exc).__name__}: {exc}).") from exc
+        except Exception as exc:
+            raise as_corpus_error(bids_path.fpath, exc) from exc
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ann = read_szcore_events(szcore_events_path(bids_path.fpath),
-                                     duration=_file_duration(raw), labels=labels)
+                                     duration=_file_duration(raw), labels=labels, report=report)
         msgs = [(str(w.message), w.category) for w in caught]
     except CorpusError as exc:
         if on_error == "raise":
             raise
-        return None, exc, [], Counter()
+        return None, exc, [], LabelReport()
     _set_file_annotations(raw, ann.annotations)
     if preload:
         raw.load_data(verbose="error")
-    return RawDataset(raw, _description_from_bids_path(bids_path)), None, msgs, labels.unknown
+    return RawDataset(raw, _adapters.bids_description(bids_path)), None, msgs, report
 
 
 @dataclass
@@ -226,7 +209,8 @@ on_ch_mismatch, preload, n_jobs
         if not bids_paths:
             raise FileNotFoundError(f"No BIDS data files matching the filters under "
                                     f"{os.fspath(self.root)!r}.")
-        args = (self.extra_params, self.on_ch_mismatch, self.preload, self.on_error)
+        args = (self.extra_params, self.on_ch_mismatch, self.preload, self.on_error,
+                SeizureLabels(None))
         if self.n_jobs == 1:
             results = [_load_szcore(bp, *args) for bp in bids_paths]
         else:
@@ -234,6 +218,6 @@ on_ch_mismatch, preload, n_jobs
 
             results = Parallel(n_jobs=self.n_jobs)(
                 delayed(_load_szcore)(bp, *args) for bp in bids_paths)
-        datasets, self.skipped = _collect_loaded(
+        datasets, self.skipped = collect_loaded(
             [bp.fpath for bp in bids_paths], results, "SzCORE", self.root, stacklevel=3)
         BaseConcatDataset.__init__(self, datasets)

@@ -13,10 +13,11 @@ reader returns in well under a millisecond, following MNE's conventions
 from __future__ import annotations
 
 import datetime
+import math
 import os
 from typing import NamedTuple
 
-from ._files import CorpusError
+from ._annotations import CorpusError
 
 __all__ = ["EDFHeader", "read_edf_header"]
 
@@ -124,6 +125,13 @@ def read_edf_header(path):
             file_size = os.fstat(f.fileno()).st_size
     except FileNotFoundError:
         raise CorpusError(path, "EDF file not found.") from None
+    except IsADirectoryError:
+        raise CorpusError(path, "EDF file expected, found a folder.") from None
+    except PermissionError as exc:
+        raise CorpusError(path, f"cannot read the EDF ({exc.strerror}): check its "
+                          "permissions.") from None
+    except OSError as exc:
+        raise CorpusError(path, f"cannot read the EDF ({exc}).") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise CorpusError(path, f"unreadable EDF header ({exc}).") from exc
     sig = signal_header.decode("latin-1")
@@ -133,11 +141,17 @@ def read_edf_header(path):
         n_samps = [int(sig[off + 8 * i:off + 8 * (i + 1)]) for i in range(nchan)]
     except ValueError as exc:
         raise CorpusError(path, f"unreadable EDF header (samples per record: {exc}).") from exc
-    if record_duration == 0:
+    if record_duration == 0:  # as MNE: a 0 record duration means 1 s
         record_duration = 1.0
+    if not (math.isfinite(record_duration) and record_duration > 0):
+        raise CorpusError(path, f"unreadable EDF header (record duration {text[244:252]!r} is "
+                          "not a positive number of seconds).")
     signal = [i for i, lab in enumerate(labels) if lab not in _TAL]
     if not signal:
         raise CorpusError(path, "EDF file has no signal channel.")
+    if min(n_samps) < 0 or max(n_samps[i] for i in signal) <= 0:
+        raise CorpusError(path, f"unreadable EDF header (samples per record {n_samps}: the "
+                          "signals hold no sample).")
     max_samp = max(n_samps[i] for i in signal)
     total_samps = (file_size - header_nbytes) // n_bytes_sample
     read_records = total_samps // sum(n_samps)

@@ -19,33 +19,18 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections import Counter
 
 import mne
 import pandas as pd
 from braindecode.datasets import BaseConcatDataset, RawDataset
 
-from ..labels import SeizureLabels
-from ._files import (
-    AnnotationFile,
-    CorpusError,
-    _collect_loaded,
-    find_tusz_recordings,
-    read_csv_bi,
-    read_tusz_csv,
-)
+from ..labels import LabelReport
+from ._annotations import CorpusError
+from ._collect import as_corpus_error, collect_loaded
+from ._listing import find_tusz_recordings
+from ._tusz_files import read_csv_bi, read_tusz_csv
 
-__all__ = [
-    "SZCORE19",
-    "TUSZ",
-    "AnnotationFile",
-    "CorpusError",
-    "find_tusz_recordings",
-    "pick_szcore19",
-    "read_csv_bi",
-    "read_tusz_csv",
-    "szcore19_mapping",
-]
+__all__ = ["SZCORE19", "TUSZ", "pick_szcore19", "szcore19_mapping"]
 
 #: The 19 10-20 electrodes in SzCORE order.
 SZCORE19 = ("Fp1", "F3", "C3", "P3", "O1", "F7", "T3", "T5", "Fz", "Cz", "Pz",
@@ -123,26 +108,30 @@ def pick_szcore19(raw, path="<raw>"):
 # ---------------------------------------------------------------------------
 # the dataset
 # ---------------------------------------------------------------------------
-def _read_edf(path, preload):
+def _read_edf(path):
     if not os.path.isfile(path):
         raise CorpusError(path, "EDF file not found.")
     try:
-        return mne.io.read_raw_edf(path, preload=preload, verbose="error")
+        raw = mne.io.read_raw_edf(path, preload=False, verbose="error")
     except Exception as exc:  # MNE raises many types for broken headers
         raise CorpusError(path, f"unreadable EDF ({type(exc).__name__}: {exc}).") from exc
+    if raw.n_times <= 0 or not raw.info["sfreq"] > 0:
+        raise CorpusError(path, f"the EDF holds no sample ({raw.n_times} samples at "
+                          f"{raw.info['sfreq']} Hz).")
+    return raw
 
 
-def _load_recording(row, annotations, picks, preload, on_error):
-    """Read one recording; returns (dataset|None, reason|None, warnings, unknown)."""
-    labels = SeizureLabels()
+def _load_recording(row, annotations, picks, preload, on_error, labels):
+    """Read one recording; returns (dataset|None, error|None, warnings, LabelReport)."""
+    report = LabelReport()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            raw = _read_edf(row["path"], preload=False)
+            raw = _read_edf(row["path"])
             duration = raw.n_times / raw.info["sfreq"]
             ann_path = row["csv_bi"] if annotations == "csv_bi" else row["csv"]
             reader = read_csv_bi if annotations == "csv_bi" else read_tusz_csv
-            ann = reader(ann_path, duration=duration, labels=labels).annotations
+            ann = reader(ann_path, duration=duration, labels=labels, report=report).annotations
             if picks == "szcore19":
                 pick_szcore19(raw, row["path"])
             elif picks is not None:
@@ -155,16 +144,17 @@ def _load_recording(row, annotations, picks, preload, on_error):
                 ann.onset, ann.duration, ann.description, orig_time=raw.info["meas_date"]))
             if preload:
                 raw.load_data(verbose="error")
-        except CorpusError as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a CorpusError
+            err = as_corpus_error(row["path"], exc)
             if on_error == "raise":
-                raise
-            return None, exc, [], Counter()
+                raise err from (None if err is exc else exc)
+            return None, err, [], LabelReport()
     description = {k: row[k] for k in ("path", "split", "patient", "subject", "session",
                                        "date", "montage", "token")}
     description["annotation_path"] = ann_path
     description["duration"] = duration
     msgs = [(str(w.message), w.category) for w in caught]
-    return RawDataset(raw, description=pd.Series(description)), None, msgs, labels.unknown
+    return RawDataset(raw, description=pd.Series(description)), None, msgs, report
 
 
 class TUSZ(BaseConcatDataset):
@@ -199,9 +189,14 @@ class TUSZ(BaseConcatDataset):
         Number of parallel jobs (joblib) reading headers and annotations.
     on_error : ``"raise"`` | ``"skip"``
         What to do with a recording that cannot be read correctly (missing or
-        malformed annotation file, unreadable EDF, header/EDF duration
-        mismatch, missing electrode): raise :class:`CorpusError`, or skip it,
-        list it in :attr:`skipped` and warn once.
+        malformed annotation file, unreadable or empty EDF, header/EDF
+        duration mismatch, missing electrode, no read permission): raise
+        :class:`CorpusError` naming the file, or skip it, list it in
+        :attr:`skipped` and warn once.
+    labels : None | collection of str | callable
+        The seizure vocabulary used to report labels that are not counted as
+        seizures (unknown labels; known seizure types a custom list leaves
+        out). The annotations keep every non-background label either way.
 
     Attributes
     ----------
@@ -222,7 +217,7 @@ class TUSZ(BaseConcatDataset):
     """
 
     def __init__(self, root, split=None, annotations="csv_bi", picks=None,
-                 preload=False, n_jobs=1, on_error="raise"):
+                 preload=False, n_jobs=1, on_error="raise", labels=None):
         if annotations not in ("csv_bi", "csv"):
             raise ValueError(f"annotations must be 'csv_bi' or 'csv', got {annotations!r}.")
         if on_error not in ("raise", "skip"):
@@ -235,7 +230,9 @@ class TUSZ(BaseConcatDataset):
         self.root = os.fspath(root)
         listing = find_tusz_recordings(root, split)
         rows = listing.to_dict("records")
-        args = (annotations, picks, preload, on_error)
+        from ..labels import SeizureLabels
+
+        args = (annotations, picks, preload, on_error, SeizureLabels(labels))
         if n_jobs == 1:
             results = [_load_recording(r, *args) for r in rows]
         else:
@@ -243,6 +240,6 @@ class TUSZ(BaseConcatDataset):
 
             results = Parallel(n_jobs=n_jobs)(delayed(_load_recording)(r, *args)
                                               for r in rows)
-        datasets, self.skipped = _collect_loaded(
+        datasets, self.skipped = collect_loaded(
             [r["path"] for r in rows], results, "TUSZ", self.root, stacklevel=2)
         super().__init__(datasets)

@@ -1,0 +1,123 @@
+"""Which windows a sampler's indices address: Subset chains, corpus identity, staleness.
+
+A balanced sampler yields positions of *one* dataset: the corpus it was built
+on, a :class:`torch.utils.data.Subset` of it, or whatever it was explicitly
+bound to (:meth:`BalancedSeizureSampler.bind
+<braindecode_stbalance.BalancedSeizureSampler.bind>`). Binding is explicit: a
+sampler never looks at who iterates it. Datasets are matched by the identity
+of their underlying corpus; windows by their corpus index.
+"""
+
+# License: BSD (3-clause)
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+from torch.utils.data import Subset
+
+__all__ = ["check_targets", "describe_chain", "unwrap", "weak"]
+
+
+def unwrap(dataset):
+    """The corpus under nested Subsets, and the corpus index of each position of ``dataset``.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset
+        A corpus, or a (nested) :class:`~torch.utils.data.Subset` of one.
+
+    Returns
+    -------
+    root : torch.utils.data.Dataset
+        The dataset under every Subset.
+    to_root : ndarray of int64 | None
+        ``to_root[j]`` is the root index of position ``j`` of ``dataset``;
+        ``None`` when ``dataset`` is the root.
+
+    Raises
+    ------
+    TypeError
+        If a Subset's indices are not one-dimensional integers.
+    """
+    chain = [dataset]
+    while isinstance(chain[-1], Subset):
+        chain.append(chain[-1].dataset)
+    to_root = None
+    for ds in reversed(chain[:-1]):
+        idx = np.asarray(ds.indices)
+        if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise TypeError(f"Subset.indices must be one-dimensional integers, got {idx.dtype} "
+                            f"of shape {idx.shape}.")
+        idx = idx.astype(np.int64, copy=False)
+        to_root = idx if to_root is None else to_root[idx]
+    return chain[-1], to_root
+
+
+def describe_chain(dataset):
+    """``"Subset(120 windows) -> BaseConcatDataset(600 windows)"``, for messages."""
+    parts = [dataset]
+    while isinstance(parts[-1], Subset):
+        parts.append(parts[-1].dataset)
+    return " -> ".join(f"{type(d).__name__}({_len(d)} windows)" for d in parts)
+
+
+def _len(ds):
+    try:
+        return len(ds)
+    except TypeError:
+        return "?"
+
+
+def weak(obj):
+    """A weak reference to ``obj``, or a strong one if ``obj`` cannot be weakly referenced."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+def check_targets(root, root_indices):
+    """Raise if windows a sampler will draw have braindecode's placeholder target -1.
+
+    ``create_fixed_length_windows`` gives every window the target ``-1`` unless
+    the recordings carry one; a classifier then fails inside its loss
+    (``IndexError: Target -1 is out of bounds``) after everything was built.
+
+    Parameters
+    ----------
+    root : braindecode.datasets.BaseConcatDataset
+        The corpus.
+    root_indices : ndarray of int64 | None
+        The corpus indices the sampler draws from (``None``: all).
+
+    Raises
+    ------
+    ValueError
+        Naming the first recording concerned and what to pass.
+    """
+    datasets = getattr(root, "datasets", None)
+    if not datasets:
+        return
+    bounds = np.asarray(root.cumulative_sizes)
+    if root_indices is None:
+        used = range(len(datasets))
+    else:
+        used = np.unique(np.searchsorted(bounds, root_indices, side="right"))
+    for i in used:
+        ds = datasets[int(i)]
+        if getattr(ds, "targets_from", "metadata") != "metadata":
+            continue
+        y = getattr(ds, "y", None)
+        if y is None or not len(y):
+            continue
+        first = y[0]
+        if np.ndim(first) == 0 and -1 in y:
+            raise ValueError(
+                f"Recording {int(i)} has windows whose training target is -1, the placeholder "
+                "braindecode's create_fixed_length_windows gives windows without a target "
+                "(a classifier would fail in its loss). Set the targets when annotating: "
+                "preprocess(windows, [SeizureRatio(target='binary')]) (or target='category', "
+                "or target='ratio' for EEGRegressor), annotate_seizure_ratio(windows, "
+                "target='binary') or manifest.apply(windows, target='binary').")

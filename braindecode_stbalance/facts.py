@@ -1,0 +1,450 @@
+"""One record of a recording's facts, and the one computation that turns records into ratios.
+
+Every categorisation path (the :class:`~braindecode_stbalance.SeizureRatio`
+step, :func:`~braindecode_stbalance.annotate_seizure_ratio`,
+:meth:`SeizureManifest.from_dataset <braindecode_stbalance.SeizureManifest.from_dataset>`,
+:meth:`~braindecode_stbalance.SeizureManifest.check` and
+:func:`~braindecode_stbalance.scan_corpus`) fills :class:`RecordingFacts`
+through one of two adapters (:func:`facts_from_dataset` for a braindecode
+windows dataset; the scanner's for an EDF header plus an annotation file) and
+hands the records to :func:`compute`, which returns the seizure ratio of every
+window and, on request, each recording's fingerprint row. The paths cannot
+drift: there is no other computation.
+
+This module imports neither torch nor braindecode at import time.
+"""
+
+# License: BSD (3-clause)
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .labels import NA_LABEL, LabelReport, SeizureLabels
+from .ratio import (
+    InvalidAnnotationError,
+    annotation_sample_bounds,
+    count_in_windows,
+    merge_intervals,
+)
+
+__all__ = ["RecordingFacts", "compute", "facts_from_dataset"]
+
+_NO_FLOATS = np.zeros(0, dtype=np.float64)
+_NO_INTS = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class RecordingFacts:
+    """What categorising one recording needs, and nothing else.
+
+    Parameters
+    ----------
+    name : object
+        Names the recording in messages (its ``str()`` is taken only when a
+        message needs it).
+    sfreq : float
+        Sampling frequency in Hz.
+    first_samp : int
+        The recording's first sample on the annotations' axis (sample ``k``
+        at ``k / sfreq``).
+    n_times : int | None
+        Samples in the recording; ``None`` when unknown (Epochs read back from
+        disk), then annotations are not clipped at the end.
+    starts, stops : ndarray of int64
+        Windows ``[starts, stops)`` in samples from the first sample
+        (braindecode's ``i_start_in_trial``/``i_stop_in_trial``).
+    onset, duration : ndarray of float64
+        The *seizure* annotations, in seconds on the annotations' axis.
+    description : ndarray of object
+        Their descriptions.
+    index : ndarray of int64
+        Their positions among all of the recording's annotations (reported
+        when one is invalid).
+    path : str
+        The source file (``""`` if none or not looked up).
+    file_size, file_mtime_ns : int
+        ``os.stat`` of ``path`` (-1 if unknown).
+    window_size, window_stride : int
+        Windowing in samples (-1 if unknown or irregular).
+    on_last_window : str | None
+        braindecode's last-window policy (``"overlap"``/``"drop"``) if known.
+    """
+
+    name: object
+    sfreq: float
+    first_samp: int
+    n_times: int | None
+    starts: np.ndarray
+    stops: np.ndarray
+    onset: np.ndarray = field(default_factory=lambda: _NO_FLOATS)
+    duration: np.ndarray = field(default_factory=lambda: _NO_FLOATS)
+    description: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    index: np.ndarray = field(default_factory=lambda: _NO_INTS)
+    path: str = ""
+    file_size: int = -1
+    file_mtime_ns: int = -1
+    window_size: int = -1
+    window_stride: int = -1
+    on_last_window: str | None = None
+
+
+class Computed:
+    """What :func:`compute` returns.
+
+    Attributes
+    ----------
+    ratio : ndarray of float64
+        ``seizure_ratio`` of every window, records in order.
+    offsets : ndarray of int64
+        ``ratio[offsets[i]:offsets[i + 1]]`` are record ``i``'s windows.
+    rows : list of dict | None
+        One fingerprint row per record (see :func:`compute`), if requested.
+    """
+
+    __slots__ = ("offsets", "ratio", "rows")
+
+    def __init__(self, ratio, offsets, rows):
+        self.ratio, self.offsets, self.rows = ratio, offsets, rows
+
+    def of(self, i):
+        """Ratios of record ``i``'s windows."""
+        return self.ratio[self.offsets[i]:self.offsets[i + 1]]
+
+
+def compute(records, fingerprints=False):
+    """Seizure ratio of every window of ``records``, in one vectorised pass.
+
+    Each recording is laid on one global sample axis after the previous one;
+    the seizure annotations of all recordings become sample bounds
+    (:func:`~braindecode_stbalance.ratio.annotation_sample_bounds`, clipped to
+    their recording), are merged at once and every window is counted by
+    :func:`~braindecode_stbalance.ratio.count_in_windows`.
+
+    Parameters
+    ----------
+    records : sequence of RecordingFacts
+        The recordings.
+    fingerprints : bool
+        Also return one fingerprint row per record: ``path``, ``file_size``,
+        ``file_mtime_ns``, ``n_times`` (-1 if unknown), ``sfreq``,
+        ``first_samp``, ``duration`` (s, NaN if unknown),
+        ``window_size_samples``, ``window_stride_samples``,
+        ``on_last_window``, ``n_seizure_events`` (merged seizure intervals),
+        ``seizure_seconds`` (seizure time of the recording, each sample once)
+        and ``annotation_hash`` (see :func:`annotation_hash`).
+
+    Returns
+    -------
+    Computed
+        ``ratio``, ``offsets`` and ``rows``.
+
+    Raises
+    ------
+    InvalidAnnotationError
+        For an annotation with a NaN, infinite or negative onset or duration;
+        ``recording`` names the recording and ``index`` is its position among
+        that recording's annotations.
+    ValueError
+        For an empty or reversed window (naming the recording and window).
+    """
+    n = len(records)
+    sfreq = np.fromiter((r.sfreq for r in records), np.float64, n)
+    first = np.fromiter((r.first_samp for r in records), np.int64, n)
+    n_win = np.fromiter((r.starts.size for r in records), np.int64, n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_win, out=offsets[1:])
+    starts = np.concatenate([r.starts for r in records]).astype(np.int64) if n else _NO_INTS
+    stops = np.concatenate([r.stops for r in records]).astype(np.int64) if n else _NO_INTS
+    size = stops - starts
+    if (size <= 0).any():
+        j = int(np.flatnonzero(size <= 0)[0])
+        i = int(np.searchsorted(offsets, j, side="right") - 1)
+        raise ValueError(f"{records[i].name}: window {j - offsets[i]} is empty or reversed: "
+                         f"[{starts[j]}, {stops[j]}).")
+    # recording i occupies [origin[i], origin[i] + extent[i]) of the global axis (an
+    # unknown length ends at the last window), one sample apart so that seizures at
+    # the end of one recording and the start of the next never merge
+    extent = np.fromiter((_extent(r) for r in records), np.int64, n)
+    origin = np.zeros(n, dtype=np.int64)
+    np.cumsum(extent[:-1] + 1, out=origin[1:])
+    n_ann = np.fromiter((r.onset.size for r in records), np.int64, n)
+    owner = np.repeat(np.arange(n), n_ann)
+    if owner.size:
+        try:
+            lo, hi = annotation_sample_bounds(
+                np.concatenate([r.onset for r in records]),
+                np.concatenate([r.duration for r in records]),
+                sfreq[owner], first[owner], extent[owner])
+        except InvalidAnnotationError as err:
+            rec = records[int(owner[err.index])]
+            k = int(rec.index[err.index - int(np.searchsorted(owner, owner[err.index]))])
+            raise InvalidAnnotationError(k, err.onset, err.duration, str(rec.name)) from None
+        lo -= first[owner]  # from here on: samples from each recording's first sample
+        hi -= first[owner]
+        sz_starts, sz_stops = merge_intervals(lo + origin[owner], hi + origin[owner])
+        shift = np.repeat(origin, n_win)
+        counts = count_in_windows(sz_starts, sz_stops, starts + shift, stops + shift)
+    else:
+        lo = hi = _NO_INTS
+        sz_starts = sz_stops = _NO_INTS
+        counts = np.zeros(starts.shape, dtype=np.int64)
+    rows = None
+    if fingerprints:
+        rows = _fingerprint_rows(records, lo, hi, owner, sz_starts, sz_stops, origin, extent)
+    return Computed(counts / size, offsets, rows)
+
+
+def _extent(r):
+    if r.n_times is not None:
+        return int(r.n_times)
+    return int(r.stops.max()) if r.stops.size else 0
+
+
+def _fingerprint_rows(records, lo, hi, owner, sz_starts, sz_stops, origin, extent):
+    # merged intervals never cross recordings: each lies inside one [origin, origin + extent)
+    sz_owner = np.searchsorted(origin, sz_starts, side="right") - 1
+    n = len(records)
+    n_events = np.bincount(sz_owner, minlength=n)
+    sz_samples = np.bincount(sz_owner, weights=sz_stops - sz_starts, minlength=n)
+    bounds = np.searchsorted(owner, np.arange(n + 1))
+    rows = []
+    for i, r in enumerate(records):
+        part = slice(bounds[i], bounds[i + 1])
+        rows.append({
+            "path": r.path,
+            "file_size": int(r.file_size),
+            "file_mtime_ns": int(r.file_mtime_ns),
+            "n_times": -1 if r.n_times is None else int(r.n_times),
+            "sfreq": float(r.sfreq),
+            "first_samp": int(r.first_samp),
+            "duration": np.nan if r.n_times is None else r.n_times / r.sfreq,
+            "window_size_samples": int(r.window_size),
+            "window_stride_samples": int(r.window_stride),
+            "on_last_window": r.on_last_window or "",
+            "n_seizure_events": int(n_events[i]),
+            "seizure_seconds": float(sz_samples[i]) / float(r.sfreq),
+            "annotation_hash": annotation_hash(lo[part], hi[part], r.description),
+        })
+    return rows
+
+
+def annotation_hash(lo, hi, descriptions):
+    """Hash of a recording's seizure annotations, in samples.
+
+    Parameters
+    ----------
+    lo, hi : ndarray of int64
+        First and one-past-last sample of each seizure annotation, from the
+        recording's first sample, clipped to the recording; empty ones are
+        left out.
+    descriptions : sequence of str
+        Their descriptions.
+
+    Returns
+    -------
+    str
+        16 hex digits; identical for the same set of (start, stop,
+        description) triples in any order, case and surrounding blanks of the
+        descriptions ignored.
+    """
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    keep = hi > lo
+    desc = np.array([str(d).strip().lower() for d in np.asarray(descriptions, dtype=object)[keep]],
+                    dtype=object)
+    lo, hi = lo[keep], hi[keep]
+    if lo.size:
+        order = np.lexsort((desc.astype(str), hi, lo))
+        lo, hi, desc = lo[order], hi[order], desc[order]
+    h = hashlib.sha1()
+    h.update(lo.astype("<i8").tobytes())
+    h.update(hi.astype("<i8").tobytes())
+    h.update("\x00".join(desc.tolist()).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+# ----------------------------------------------------------------- adapter: braindecode
+def facts_from_dataset(ds, name, labels, report, with_source=False):
+    """The facts of one braindecode windows dataset (no EEG sample is read).
+
+    Parameters
+    ----------
+    ds : EEGWindowsDataset | WindowsDataset
+        A windowed recording.
+    name : object
+        Names the recording in messages.
+    labels : SeizureLabels
+        The seizure vocabulary.
+    report : LabelReport
+        Receives the descriptions not counted as seizures.
+    with_source : bool
+        Also look up the source file, its size and mtime, and the windowing
+        parameters (for fingerprints).
+
+    Returns
+    -------
+    RecordingFacts
+        The record.
+
+    Raises
+    ------
+    TypeError
+        If ``ds`` is not windowed or has lazy metadata.
+    ValueError
+        If ``ds`` keeps no MNE object (a dataset streamed from Zarr has no
+        annotations).
+
+    Notes
+    -----
+    Events that braindecode's BIDS loaders name ``'n/a'`` (every event of a
+    SzCORE tree, whose ``events.tsv`` has no ``trial_type`` column) are read
+    by their SzCORE ``eventType``, which MNE keeps in ``annotations.extras``.
+    """
+    from . import _adapters
+
+    kind = _adapters.windows_kind(ds)
+    if kind == "raw":
+        raise TypeError(
+            f"{name} is not windowed (a RawDataset): seizure ratios are per window. "
+            "Window it first, e.g. with braindecode's create_fixed_length_windows, "
+            "then apply SeizureRatio.")
+    if kind is None:
+        raise TypeError(f"{name}: expected a braindecode windows dataset, got {type(ds).__name__}.")
+    mne_obj = _adapters.mne_object(ds)
+    if mne_obj is None:
+        raise ValueError(
+            f"{name} keeps no MNE object (a dataset streamed from Zarr), hence no "
+            "annotations: categorise the corpus before saving it, or from its source "
+            "files with `stbalance scan`.")
+    if kind == "eeg_windows":
+        if not _is_frame(ds.metadata):
+            raise _lazy_metadata_error(name)
+        crop = ds.crop_inds
+        starts, stops = crop[:, 1].astype(np.int64), crop[:, 2].astype(np.int64)
+        first, n_times = int(mne_obj.first_samp), int(mne_obj.n_times)
+    else:
+        first, n_times = _adapters.epochs_extent(mne_obj)
+        sfreq = mne_obj.info["sfreq"]
+        offset = round(mne_obj.times[0] * sfreq)
+        starts = mne_obj.events[:, 0].astype(np.int64) + offset - first
+        stops = starts + len(mne_obj.times)
+    onset, duration, description, index = _seizure_annotations(mne_obj.annotations, labels, report)
+    source = {}
+    if with_source:
+        path = _adapters.source_path(ds)
+        size, mtime = file_stat(path)
+        wsize, wstride, policy = _windowing(ds, starts, stops)
+        source = {"path": path, "file_size": size, "file_mtime_ns": mtime, "window_size": wsize,
+                      "window_stride": wstride, "on_last_window": policy}
+    return RecordingFacts(name, float(mne_obj.info["sfreq"]), first, n_times, starts, stops,
+                          onset, duration, description, index, **source)
+
+
+def _is_frame(md):
+    import pandas as pd
+
+    return isinstance(md, pd.DataFrame)
+
+
+def _lazy_metadata_error(name):
+    return TypeError(
+        f"{name} was windowed with lazy_metadata=True: its metadata is a braindecode "
+        "_LazyDataFrame, which cannot hold seizure columns. Re-window with "
+        "lazy_metadata=False (the default), or categorise it with SeizureManifest, "
+        "which keeps the categories outside the dataset.")
+
+
+def _seizure_annotations(ann, labels, report):
+    if ann is None or len(ann) == 0:
+        return _NO_FLOATS, _NO_FLOATS, np.zeros(0, dtype=object), _NO_INTS
+    desc = np.asarray(ann.description, dtype=object)
+    is_na = np.array([str(d).strip().lower() == NA_LABEL for d in desc]) if _has_na(desc) else None
+    if is_na is not None and is_na.any():
+        extras = getattr(ann, "extras", None) or [{}] * len(desc)
+        desc = desc.copy()
+        for i in np.flatnonzero(is_na):
+            event_type = (extras[i] or {}).get("eventType")
+            if event_type not in (None, "", NA_LABEL):
+                desc[i] = str(event_type)
+    seizure = report.add(labels, desc)
+    index = np.flatnonzero(seizure)
+    return (np.asarray(ann.onset, np.float64)[index], np.asarray(ann.duration, np.float64)[index],
+            desc[index], index.astype(np.int64))
+
+
+def _has_na(desc):
+    # cheap pre-check: only scan descriptions when 'n/a' may be among them
+    return any("/" in str(d) for d in set(desc.tolist()))
+
+
+def _windowing(ds, starts, stops):
+    """Window size, stride and last-window policy of one recording; -1/None where unknown."""
+    for fn, kwargs in getattr(ds, "window_kwargs", None) or []:
+        if fn == "create_fixed_length_windows" and kwargs.get("window_size_samples"):
+            size = int(kwargs["window_size_samples"])
+            stride = int(kwargs.get("window_stride_samples") or size)
+            drop = kwargs.get("drop_last_window")
+            policy = None if drop is None else ("drop" if drop else "overlap")
+            return size, stride, policy
+    sizes = np.unique(stops - starts)
+    size = int(sizes[0]) if sizes.size == 1 else -1
+    stride = int(starts[1] - starts[0]) if starts.size > 1 else -1
+    return size, stride, None
+
+
+def file_stat(path):
+    """``(size, mtime_ns)`` of ``path``, or ``(-1, -1)`` if it cannot be read.
+
+    Parameters
+    ----------
+    path : str
+        A file.
+
+    Returns
+    -------
+    tuple of int
+        Size in bytes and modification time in nanoseconds.
+    """
+    if not path:
+        return -1, -1
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return -1, -1
+    return int(st.st_size), int(st.st_mtime_ns)
+
+
+def corpus_facts(datasets, labels=None, with_source=False, names=None):
+    """Facts of every recording of a windowed corpus, and the label report.
+
+    Parameters
+    ----------
+    datasets : sequence of braindecode windows datasets
+        ``concat_ds.datasets``.
+    labels : None | collection of str | callable | SeizureLabels
+        The seizure vocabulary.
+    with_source : bool
+        See :func:`facts_from_dataset`.
+    names : sequence | None
+        How to name each recording in messages (default: ``"Recording i
+        (path=...)"``).
+
+    Returns
+    -------
+    records : list of RecordingFacts
+    report : LabelReport
+    """
+    from .categories import RecordingName
+
+    labels = SeizureLabels(labels)
+    report = LabelReport()
+    if names is None:
+        names = [RecordingName(i, ds) for i, ds in enumerate(datasets)]
+    records = [facts_from_dataset(ds, name, labels, report, with_source)
+               for ds, name in zip(datasets, names)]
+    return records, report
