@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import braindecode_stbalance.evaluation as evaluation
+from braindecode_stbalance import evaluation
 
 
 def test_public_names_have_numpydoc_docstrings():
