@@ -154,7 +154,12 @@ def test_recording_events_layout():
     (lambda: simulate_recording_events(60, "seed"), TypeError, "rng"),
     (lambda: simulate_eeg(0, 100, 64.0, [], 0), ValueError, "n_channels"),
     (lambda: simulate_eeg(2, 100, -64.0, [], 0), ValueError, "sfreq"),
+    (lambda: simulate_recording_events(60, 0, seizure_duration=30), ValueError, "min, max"),
     (lambda: simulate_eeg(2, 100, 64.0, [[1.0, -2.0]], 0), ValueError, "durations > 0"),
+    (lambda: simulate_eeg(2, 100, 64.0, [(1, 2, 3), (4, 5, 6)], 0), ValueError,
+     r"\(onset, duration\) rows"),
+    (lambda: simulate_eeg(2, 100, 64.0, [], 0, distractors=[(1.0, 2.0)]), ValueError,
+     "kind"),
     (lambda: simulate_eeg(2, 100, 64.0, pd.DataFrame(
         {"onset": [0.0], "duration": [1.0], "kind": ["muscle"]}), 0), ValueError,
      "pass the other rows as distractors"),

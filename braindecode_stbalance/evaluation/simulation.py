@@ -96,6 +96,9 @@ def simulate_recording_events(duration, rng, seizure_rate=2.0, seizure_duration=
     duration = check_real(duration, "duration", 0.0, allow_equal=False)
     seizure_rate = check_real(seizure_rate, "seizure_rate", 0.0)
     distractor_rate = check_real(distractor_rate, "distractor_rate", 0.0)
+    if np.shape(seizure_duration) != (2,):
+        raise ValueError(f"seizure_duration must be (min, max) in seconds, got "
+                         f"{seizure_duration!r}.")
     lo, hi = (check_real(x, "seizure_duration", 0.0, allow_equal=False)
               for x in seizure_duration)
     if hi < lo:
@@ -238,14 +241,14 @@ def _intervals(events, name, kinds=None):
         dur = events["duration"].to_numpy(np.float64)
         kind = events["kind"].to_numpy(object) if "kind" in events.columns else None
     else:
-        rows = list(events)
-        if kinds is not None:
-            on = np.array([r[0] for r in rows], np.float64)
-            dur = np.array([r[1] for r in rows], np.float64)
-            kind = np.array([r[2] for r in rows], object)
-        else:
-            arr = np.asarray(rows, np.float64).reshape(-1, 2)
-            on, dur, kind = arr[:, 0], arr[:, 1], None
+        rows = [tuple(r) for r in events]
+        width = 3 if kinds is not None else 2
+        if any(len(r) != width for r in rows):
+            what = "(onset, duration, kind)" if kinds is not None else "(onset, duration)"
+            raise ValueError(f"{name} must be {what} rows, got {rows[:3]!r}...")
+        on = np.array([r[0] for r in rows], np.float64)
+        dur = np.array([r[1] for r in rows], np.float64)
+        kind = np.array([r[2] for r in rows], object) if kinds is not None else None
     if not (np.isfinite(on) & np.isfinite(dur) & (on >= 0) & (dur > 0)).all():
         raise ValueError(f"{name}: onsets must be >= 0 and durations > 0 (seconds).")
     if kind is not None:
