@@ -37,6 +37,7 @@ from ._validation import check_int, check_mask, check_real_array, check_sfreq
 
 __all__ = ["events_to_mask", "mask_to_events", "write_events_tsv", "write_prediction_tree"]
 
+
 def mask_to_events(mask, sfreq):
     """Runs of seizure samples of a mask as events in seconds.
 
@@ -52,8 +53,8 @@ def mask_to_events(mask, sfreq):
     onsets, durations : ndarray of float64, shape (n_events,)
         One event per run of True, in time order: a run of samples
         ``[a, b)`` starts at ``a / sfreq``; its duration is
-        ``(b - a) / sfreq``, adjusted by at most a few units in the last
-        place so that :func:`events_to_mask` gives back exactly ``mask``.
+        ``b / sfreq - a / sfreq``, lowered by a unit in the last place where
+        needed so that :func:`events_to_mask` gives back exactly ``mask``.
 
     Raises
     ------
@@ -76,7 +77,7 @@ def mask_to_events(mask, sfreq):
 
 
 def events_to_mask(onsets, durations, sfreq, n_times):
-    """Per-sample mask of events: sample ``k`` is True iff ``onset <= k / sfreq < onset + duration``.
+    """Per-sample mask of events: ``k`` is True iff ``onset <= k / sfreq < onset + duration``.
 
     Parameters
     ----------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -26,9 +27,10 @@ from ._validation import check_mask, check_sfreq
 __all__ = ["EVENT_SCORING_PARAMETERS", "SzCOREScores", "score_recordings", "score_tsv_trees"]
 
 #: SzCORE's event-scoring parameters (seconds), as passed to
-#: ``timescoring.scoring.EventScoring.Parameters``.
-EVENT_SCORING_PARAMETERS = {"toleranceStart": 30.0, "toleranceEnd": 60.0, "minOverlap": 0.0,
-                            "maxEventDuration": 300.0, "minDurationBetweenEvents": 90.0}
+#: ``timescoring.scoring.EventScoring.Parameters`` (read-only).
+EVENT_SCORING_PARAMETERS = MappingProxyType({
+    "toleranceStart": 30.0, "toleranceEnd": 60.0, "minOverlap": 0.0,
+    "maxEventDuration": 300.0, "minDurationBetweenEvents": 90.0})
 
 
 def _score_one(ref, hyp):
