@@ -49,6 +49,6 @@ _LAZY = {
 }
 
 #: Public submodules, also reachable as attributes (``braindecode_stbalance.ratio``).
-_SUBMODULES = ("datasets", "labels", "quotas", "ratio", "synthetic")
+_SUBMODULES = ("datasets", "evaluation", "labels", "plots", "quotas", "ratio", "synthetic")
 
 __getattr__, __dir__ = attach(__name__, _LAZY, _SUBMODULES)

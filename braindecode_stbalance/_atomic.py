@@ -15,7 +15,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "check_writable"]
+__all__ = ["atomic_write", "atomic_write_text", "check_writable"]
 
 
 def _umask():
@@ -125,3 +125,24 @@ def _sync_folder(folder):
         pass
     finally:
         os.close(fd)
+
+
+def atomic_write_text(path, text, encoding="utf-8"):
+    """:func:`atomic_write` of a text (written as is: no newline translation).
+
+    Parameters
+    ----------
+    path : str | pathlib.Path
+        The target file.
+    text : str
+        The content.
+    encoding : str
+        Text encoding.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    data = text.encode(encoding)
+    return atomic_write(path, lambda f: f.write(data))

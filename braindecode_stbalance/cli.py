@@ -8,6 +8,7 @@ Examples
         --out train.parquet --jobs 2
     stbalance check train.parquet /data/tusz
     stbalance summary train.parquet --plot train.pdf
+    stbalance score ref_bids/ hyp_bids/ --out results.json
     stbalance demo
 """
 
@@ -205,6 +206,10 @@ def _build_parser():
     check.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
                        help="worker processes (default: 1)")
 
+    from .evaluation._cli import add_score_parser
+
+    add_score_parser(sub)
+
     sub.add_parser(
         "demo",
         help="categorise a small synthetic corpus of real EDF files (no data needed)",
@@ -242,7 +247,8 @@ def main(argv=None):
     except ValueError:  # not in the main thread
         previous = None
     try:
-        return {"scan": _scan, "summary": _summary, "check": _check}[args.command](args)
+        return {"scan": _scan, "summary": _summary, "check": _check, "score": _score}[
+            args.command](args)
     except KeyboardInterrupt:
         print(f"stbalance {args.command}: interrupted; nothing was written.", file=sys.stderr)
         return 130
@@ -332,6 +338,12 @@ def _check(args):
     print(f"{args.manifest} describes {args.root} ({len(manifest.recordings):,} recordings, "
           f"{len(manifest):,} windows).")
     return 0
+
+
+def _score(args):
+    from .evaluation._cli import run_score
+
+    return run_score(args)
 
 
 def _demo(argv):

@@ -11,13 +11,13 @@ from epilepsy2bids.annotations import Annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from braindecode_stbalance._atomic import atomic_write_text
 from braindecode_stbalance.evaluation import (
     events_to_mask,
     mask_to_events,
     write_events_tsv,
     write_prediction_tree,
 )
-from braindecode_stbalance.evaluation._io import atomic_write_text
 from braindecode_stbalance.evaluation._tsv import szcore_mask_1hz
 
 SFREQS = st.sampled_from([1.0, 2.0, 4.0, 3.0, 10.0, 100.0, 128.0, 173.61, 250.5, 256.0, 512.0])

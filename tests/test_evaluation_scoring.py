@@ -296,7 +296,8 @@ def test_written_predictions_score_as_the_masks(tmp_path, trees):
 
 
 def test_real_bids_tree(tmp_path):
-    from braindecode_stbalance.datasets import find_szcore_recordings, make_szcore_tree
+    from braindecode_stbalance._testing import make_szcore_tree
+    from braindecode_stbalance.datasets import find_szcore_recordings
 
     truth = make_szcore_tree(tmp_path / "bids", n_subjects=2, runs_per_subject=2, seed=1)
     recs = find_szcore_recordings(tmp_path / "bids")

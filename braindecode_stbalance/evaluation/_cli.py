@@ -94,7 +94,7 @@ def run_score(args):
         malformed events file, unusable ``--out``); the message, on stderr,
         names the folder or file.
     """
-    from ._io import atomic_write_text
+    from .._atomic import atomic_write_text
     from .scoring import score_tsv_trees
 
     def fail(message):

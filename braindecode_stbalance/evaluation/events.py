@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_write_text
 from ..ratio import annotation_sample_bounds
-from ._io import atomic_write_text
 from ._tsv import (
     EVENTS_COLUMNS,
     channels_value,
