@@ -106,14 +106,39 @@ class Computed:
         One fingerprint row per record (see :func:`compute`), if requested.
     """
 
-    __slots__ = ("offsets", "ratio", "rows")
+    __slots__ = ("_bounds", "_origin", "_sz", "offsets", "ratio", "rows")
 
-    def __init__(self, ratio, offsets, rows):
+    def __init__(self, ratio, offsets, rows, sz=None, origin=None):
         self.ratio, self.offsets, self.rows = ratio, offsets, rows
+        self._sz, self._origin = sz, origin
+        self._bounds = None
 
     def of(self, i):
         """Ratios of record ``i``'s windows."""
         return self.ratio[self.offsets[i]:self.offsets[i + 1]]
+
+    def intervals(self, i):
+        """Merged seizure sample intervals of record ``i``, from its first sample.
+
+        Parameters
+        ----------
+        i : int
+            Record index.
+
+        Returns
+        -------
+        starts, stops : ndarray of int64
+            Sorted, disjoint, non-touching ``[start, stop)`` intervals, in
+            samples from the recording's first sample (the axis of
+            ``i_start_in_trial``), clipped to the recording: sample ``k`` is a
+            seizure sample iff it lies in one of them.
+        """
+        starts, stops = self._sz
+        if self._bounds is None:
+            self._bounds = np.searchsorted(starts, self._origin, side="left")
+        lo = self._bounds[i]
+        hi = self._bounds[i + 1] if i + 1 < self._bounds.size else starts.size
+        return starts[lo:hi] - self._origin[i], stops[lo:hi] - self._origin[i]
 
 
 def compute(records, fingerprints=False):
@@ -196,7 +221,7 @@ def compute(records, fingerprints=False):
     rows = None
     if fingerprints:
         rows = _fingerprint_rows(records, lo, hi, owner, sz_starts, sz_stops, origin, extent)
-    return Computed(counts / size, offsets, rows)
+    return Computed(counts / size, offsets, rows, (sz_starts, sz_stops), origin)
 
 
 def _extent(r):
