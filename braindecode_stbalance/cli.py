@@ -90,6 +90,21 @@ def _threshold(text):
     return value
 
 
+def _figure_path(text):
+    import os
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    supported = FigureCanvasAgg(Figure()).get_supported_filetypes()
+    ext = os.path.splitext(text)[1].lower().lstrip(".")
+    if ext not in supported:
+        raise argparse.ArgumentTypeError(
+            f"cannot tell the figure format of {text!r}: use one of the extensions "
+            f"{', '.join('.' + e for e in sorted(supported))}")
+    return text
+
+
 def _label_list(text):
     from .labels import SeizureLabels
 
@@ -182,7 +197,7 @@ def _build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     summary.add_argument("manifest", metavar="MANIFEST", help="manifest file (Parquet)")
-    summary.add_argument("--plot", metavar="FILE", default=None,
+    summary.add_argument("--plot", metavar="FILE", default=None, type=_figure_path,
                          help="write a figure to this file, in the format of its extension "
                               "(.png, .pdf, .svg, ...)")
     summary.add_argument("--dpi", type=_positive_float, default=110.0,
