@@ -191,19 +191,29 @@ def load(path):
         checksum does not match its content, or its content breaks an
         invariant.
     """
-    import pyarrow.parquet as pq
-
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No manifest at {path!r}.")
     if os.path.isdir(path):
         raise ManifestError(path, "it is a folder, not a manifest file.")
     try:
+        return _load(path)
+    except ManifestError:
+        raise
+    except Exception as err:  # noqa: BLE001 - pyarrow/JSON raise many types on damaged files
+        raise ManifestError(path, f"not a readable manifest ({type(err).__name__}: {err}). "
+                            "Re-create it.") from None
+
+
+def _load(path):
+    import pyarrow.parquet as pq
+
+    try:
         table = pq.read_table(path)
+        meta = table.schema.metadata or {}
     except Exception as err:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError, ...
         raise ManifestError(path, f"not a readable Parquet file ({type(err).__name__}: "
                             f"{err}).") from None
-    meta = table.schema.metadata or {}
     if _KEY_FORMAT not in meta:
         raise ManifestError(path, f"a Parquet file but not a stbalance manifest (no "
                             f"{_KEY_FORMAT.decode()} key); write one with SeizureManifest.save "

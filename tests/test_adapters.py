@@ -13,7 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from braindecode.datasets import BaseConcatDataset, RawDataset
-from braindecode.preprocessing import Preprocessor, create_fixed_length_windows, preprocess
+from braindecode.preprocessing import (
+    Preprocessor,
+    create_fixed_length_windows,
+    preprocess,
+)
 from conftest import fixed_windows
 
 from braindecode_stbalance import _adapters

@@ -24,14 +24,15 @@ import pytest
 import torch
 from braindecode import EEGClassifier, EEGRegressor
 from braindecode.models import ShallowFBCSPNet
-from braindecode.preprocessing import Preprocessor, create_fixed_length_windows, preprocess
+from braindecode.preprocessing import (
+    create_fixed_length_windows,
+)
 from sampler_data import WINDOW, make_windows
 from skorch.helper import predefined_split
 
 from braindecode_stbalance import (
     BalancedSeizureSampler,
     SeizureManifest,
-    SeizureRatio,
     annotate_seizure_ratio,
     scan_corpus,
 )
@@ -75,7 +76,7 @@ def test_documented_classification_targets_train_with_predefined_split(corpus, t
 
 def test_ratio_target_has_the_shape_regression_losses_expect(corpus):
     annotate_seizure_ratio(corpus, target="ratio")
-    x, y, _ = corpus[0]
+    _x, y, _ = corpus[0]
     assert isinstance(y, np.ndarray) and y.shape == (1,) and y.dtype == np.float32
     sampler = BalancedSeizureSampler(corpus, random_state=0)
     seen = []
@@ -238,7 +239,8 @@ def _without_permission_override(code, *args):
             pytest.skip("running as root without setpriv: permissions cannot be enforced")
         prefix = [setpriv, f"--bounding-set={_NO_OVERRIDE}", f"--inh-caps={_NO_OVERRIDE}"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([*prefix, sys.executable, "-c", code, *args], capture_output=True,
+    return subprocess.run([*prefix, sys.executable, "-c", code, *args], check=False,
+                          capture_output=True,
                           text=True, timeout=300, env=env, cwd=ROOT)
 
 

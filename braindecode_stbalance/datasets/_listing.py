@@ -133,7 +133,7 @@ def find_tusz_recordings(root, split=None):
     if not len(df):
         raise _nothing_found(base, ".edf files", seen)
     if wanted is not None:
-        splits = Counter(s for s in df["split"] if s is not None)
+        splits = Counter(s for s in df["split"] if isinstance(s, str))
         df = df[df["split"].isin(wanted)].reset_index(drop=True)
         if df.empty:
             have = ", ".join(f"{n} in {s}" for s, n in sorted(splits.items())) or (
