@@ -2,10 +2,15 @@
 
 1. Epoch draw on a large categorisation (default 3.3 million windows, 100,000
    partial-seizure windows) against torch's WeightedRandomSampler with weights
-   giving the same expected mix, measured in the same run.
+   giving the same expected mix, measured in the same run; and the draw of the
+   quotas without replacement with numpy's ``Generator.choice(replace=False)``
+   (what the sampler uses) against the rejection draw with reused scratch
+   buffers that earlier versions used (kept here only as the reference).
 2. DataLoader iteration over one epoch with the balanced sampler against a
    RandomSampler over the same number of windows, same in-memory braindecode
    corpus, num_workers 0 and 2.
+3. The per-epoch staleness check (re-reading every recording's category
+   column) on a corpus with as many recordings as TUSZ train (4,664).
 
 Run from the repository root::
 
@@ -21,17 +26,12 @@ import warnings
 
 import mne
 import numpy as np
-import pandas as pd
 import torch
 from braindecode.datasets import BaseConcatDataset, RawDataset
 from braindecode.preprocessing import create_fixed_length_windows
 from torch.utils.data import DataLoader, RandomSampler, WeightedRandomSampler
 
-from braindecode_stbalance import (
-    CATEGORIES,
-    BalancedSeizureSampler,
-    annotate_seizure_ratio,
-)
+from braindecode_stbalance import CATEGORIES, BalancedSeizureSampler, annotate_seizure_ratio
 
 
 def timed(fn, repeat):
@@ -48,12 +48,11 @@ def bench_draw(n_windows, n_partial, n_full, repeat):
     rng = np.random.default_rng(0)
     codes = np.repeat(np.array([0, 1, 2], dtype=np.int8), [n_no, n_partial, n_full])
     rng.shuffle(codes)
-    frame = pd.DataFrame({"seizure_category": pd.Categorical.from_codes(codes, categories=CATEGORIES)})
     print(f"\n## Epoch draw: {n_windows:,} windows ({n_partial:,} partial, {n_full:,} full, "
           f"{n_no:,} no seizure)")
 
     t0 = time.perf_counter()
-    sampler = BalancedSeizureSampler(frame, random_state=0)
+    sampler = BalancedSeizureSampler.from_categories(codes, random_state=0)
     t_build = time.perf_counter() - t0
     quotas = sampler.quotas
     total = len(sampler)
@@ -88,7 +87,66 @@ def bench_draw(n_windows, n_partial, n_full, repeat):
     print("WeightedRandomSampler category counts in one epoch (quota -> got): "
           + ", ".join(f"{c} {quotas[c]} -> {int(n)}" for c, n in zip(CATEGORIES, wrs_counts))
           + f"; {total - wrs_unique:,} repeated windows")
+    # the quota draws alone: numpy vs the former custom rejection draw, same sizes
+    n_no_pool, n_full_pool = counts[0], counts[2]
+    q_no, q_full = quotas["no_seizure"], quotas["full_seizure"]
+    scratch = {n: np.zeros(n, dtype=bool) for n in (n_no_pool, n_full_pool)}
+    gen = np.random.default_rng(1)
+
+    def with_numpy():
+        gen.choice(n_no_pool, q_no, replace=False, shuffle=False)
+        gen.choice(n_full_pool, q_full, replace=False, shuffle=False)
+
+    def with_rejection():
+        _rejection_draw(n_no_pool, q_no, gen, scratch[n_no_pool])
+        _rejection_draw(n_full_pool, q_full, gen, scratch[n_full_pool])
+
+    t_np, t_rej = [], []
+    for _ in range(repeat):  # interleaved
+        t_np += timed(with_numpy, 1)
+        t_rej += timed(with_rejection, 1)
+    print(f"quota draws without replacement ({q_no:,} of {n_no_pool:,} and {q_full:,} of "
+          f"{n_full_pool:,}): Generator.choice median {med(t_np) * 1e3:.2f} ms, former "
+          f"rejection draw {med(t_rej) * 1e3:.2f} ms (ratio {med(t_rej) / med(t_np):.2f})")
     return {"draw_ms": med(t_draw) * 1e3, "iter_ms": med(t_iter) * 1e3, "wrs_ms": med(t_wrs) * 1e3}
+
+
+def _rejection_draw(n, k, rng, scratch):
+    """The sampler's former draw (reference only): marks i.i.d. draws until k distinct."""
+    complement = 2 * k > n
+    m = n - k if complement else k
+    marked = 0
+    while marked < m:
+        scratch[rng.integers(0, n, m - marked)] = True
+        marked = int(np.count_nonzero(scratch))
+    out = np.flatnonzero(~scratch if complement else scratch)
+    scratch[:] = False
+    return out
+
+
+def bench_staleness(n_recordings, repeat):
+    """Cost of the per-epoch category re-read on a corpus of many recordings."""
+    rng = np.random.default_rng(0)
+    datasets = []
+    for i in range(n_recordings):
+        raw = mne.io.RawArray(np.zeros((1, 8 * 700)), mne.create_info(1, 8.0, "eeg"),
+                              verbose="error")
+        if i % 5 == 0:
+            raw.set_annotations(mne.Annotations([rng.uniform(0, 600)], [60.0], ["seiz"]))
+        datasets.append(RawDataset(raw, description={"subject": i}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        windows = create_fixed_length_windows(BaseConcatDataset(datasets),
+                                              window_size_samples=480,
+                                              window_stride_samples=120,
+                                              on_last_window="overlap")
+    annotate_seizure_ratio(windows)
+    sampler = BalancedSeizureSampler(windows, random_state=0)
+    t = timed(sampler.check_categories, repeat)
+    t_draw = timed(lambda: sampler.draw(0), repeat)
+    print(f"\n## Staleness check: {n_recordings:,} recordings, {len(windows):,} windows: "
+          f"check_categories median {statistics.median(t) * 1e3:.1f} ms per epoch "
+          f"(the epoch draw itself: {statistics.median(t_draw) * 1e3:.1f} ms)")
 
 
 def synthetic_corpus(n_recordings, duration, sfreq, n_channels, seizures, seed=0):
@@ -178,10 +236,12 @@ def main():
     parser.add_argument("--stride", type=float, default=0.5)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--skip-loader", action="store_true")
+    parser.add_argument("--stale-recordings", type=int, default=4664)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, numpy {np.__version__}, "
           f"{torch.get_num_threads()} torch threads")
     bench_draw(args.n_windows, args.n_partial, args.n_full, args.repeat)
+    bench_staleness(args.stale_recordings, min(args.repeat, 7))
     if not args.skip_loader:
         bench_loader(args)
 
