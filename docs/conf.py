@@ -1,4 +1,11 @@
-"""Sphinx configuration (build: pip install -e ".[docs]" && sphinx-build docs docs/_build/html)."""
+"""Sphinx configuration.
+
+Build: ``pip install -e ".[docs]" && sphinx-build -W docs docs/_build/html``. Without a
+network (CI), set ``STBALANCE_DOCS_OFFLINE=1``: intersphinx links to NumPy, MNE,
+braindecode, ... are then left out instead of failing the build.
+"""
+
+import os
 
 import braindecode_stbalance
 
@@ -13,10 +20,11 @@ extensions = [
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "_templates", "README_*.md"]
 autosummary_generate = True
 numpydoc_show_class_members = False
 html_theme = "pydata_sphinx_theme"
-exclude_patterns = ["_build", "README_*.md"]
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable", None),
@@ -25,3 +33,5 @@ intersphinx_mapping = {
     "mne": ("https://mne.tools/stable", None),
     "braindecode": ("https://braindecode.org/stable", None),
 }
+if os.environ.get("STBALANCE_DOCS_OFFLINE"):
+    intersphinx_mapping = {}
