@@ -27,9 +27,9 @@ from braindecode_stbalance.datasets import read_edf_header
 
 def _edfio_header(path):
     edf = edfio.read_edf(path, lazy_load_data=True)
-    signals = [s for s in edf.signals]
+    signals = list(edf.signals)
     sfreq = max(s.sampling_frequency for s in signals)
-    return sfreq, int(round(edf.duration * sfreq))
+    return sfreq, round(edf.duration * sfreq)
 
 
 def _time(fn, paths, repeat):

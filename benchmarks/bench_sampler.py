@@ -31,7 +31,11 @@ from braindecode.datasets import BaseConcatDataset, RawDataset
 from braindecode.preprocessing import create_fixed_length_windows
 from torch.utils.data import DataLoader, RandomSampler, WeightedRandomSampler
 
-from braindecode_stbalance import CATEGORIES, BalancedSeizureSampler, annotate_seizure_ratio
+from braindecode_stbalance import (
+    CATEGORIES,
+    BalancedSeizureSampler,
+    annotate_seizure_ratio,
+)
 
 
 def timed(fn, repeat):

@@ -44,7 +44,7 @@ _LAZY = {
     "EpochPlan": "quotas",
     "balanced_epoch_size": "quotas",
     "BalancedSeizureSampler": "samplers",
-    "DistributedBalancedSeizureSampler": "samplers",
+    "DistributedBalancedSeizureSampler": "distributed",
     "scan_corpus": "scan",
 }
 

@@ -20,15 +20,16 @@ import numpy as np
 import pandas as pd
 
 from . import _manifest_io
+from ._manifest_build import LAST_WINDOW, build_tables
 from ._manifest_diff import diff as _diff
-from ._manifest_io import RECORDING_COLUMNS, ManifestError, typed_recordings, validate
+from ._manifest_io import ManifestError, validate
+from ._manifest_summary import summary, summary_table
 from .categories import (
     CATEGORIES,
     CATEGORY_COLUMN,
     RATIO_COLUMN,
     RecordingName,
     categorize,
-    category_array,
     category_codes,
     check_full_threshold,
 )
@@ -38,59 +39,11 @@ from .quotas import DEFAULT_BACKGROUND_RATIO, DEFAULT_FULL_RATIO, EpochPlan
 
 __all__ = ["ManifestError", "SeizureManifest"]
 
+
 #: Columns of :attr:`SeizureManifest.windows` (same as ``window_table``).
 WINDOW_COLUMNS = ("recording", "i_window", "i_start_in_trial", "i_stop_in_trial",
                   RATIO_COLUMN, CATEGORY_COLUMN)
-_LAST_WINDOW = ("overlap", "drop")
 
-
-def window_starts(n_times, size, stride, on_last_window="overlap"):
-    """Window starts of braindecode's ``create_fixed_length_windows`` on one recording.
-
-    Starts ``0, stride, 2 stride, ...`` while the window fits, plus (with
-    ``on_last_window="overlap"``) one last window ending at the recording's
-    end if the regular ones do not.
-
-    Parameters
-    ----------
-    n_times : int
-        Samples in the recording (at least ``size``).
-    size, stride : int
-        Window size and stride in samples (positive).
-    on_last_window : "overlap" | "drop"
-        braindecode's last-window policy.
-
-    Returns
-    -------
-    ndarray of int64
-        ``i_start_in_trial`` of each window.
-    """
-    last = n_times - size
-    starts = np.arange(0, last + 1, stride, dtype=np.int64)
-    if on_last_window == "overlap" and starts.size and starts[-1] < last:
-        starts = np.append(starts, np.int64(last))
-    return starts
-
-
-def _infer_last_window(rows, starts):
-    """The last-window policy every recording agrees with, or None."""
-    recorded = {r["on_last_window"] for r in rows} - {""}
-    if len(recorded) == 1:
-        return recorded.pop()
-    if recorded:
-        return None
-    for policy in _LAST_WINDOW:
-        if all(r["n_times"] >= r["window_size_samples"] > 0 and r["window_stride_samples"] > 0
-               and np.array_equal(s, window_starts(r["n_times"], r["window_size_samples"],
-                                                   r["window_stride_samples"], policy))
-               for r, s in zip(rows, starts)):
-            return policy
-    return None
-
-
-def _uniform(values):
-    values = np.unique(np.asarray(values))
-    return values[0].item() if values.size == 1 else None
 
 
 class SeizureManifest:
@@ -241,48 +194,8 @@ class SeizureManifest:
         SeizureManifest
             The manifest.
         """
-        n_per = np.diff(result.offsets)
-        codes = categorize(result.ratio, full_threshold)
-        rec_index = np.repeat(np.arange(len(records), dtype=np.int64), n_per)
-        windows = pd.DataFrame({
-            "recording": rec_index,
-            "i_window": np.arange(result.ratio.size, dtype=np.int64) - np.repeat(
-                result.offsets[:-1], n_per),
-            "i_start_in_trial": np.concatenate([r.starts for r in records]).astype(np.int64)
-            if records else np.zeros(0, np.int64),
-            "i_stop_in_trial": np.concatenate([r.stops for r in records]).astype(np.int64)
-            if records else np.zeros(0, np.int64),
-            RATIO_COLUMN: result.ratio.astype(np.float64),
-        })
-        windows[CATEGORY_COLUMN] = category_array(codes)
-        rows = [dict(row) for row in result.rows]
-        policy = _infer_last_window(rows, [r.starts for r in records])
-        counts = np.zeros((len(records), 3), dtype=np.int64)
-        np.add.at(counts, (rec_index, codes), 1)
-        for i, row in enumerate(rows):
-            row["on_last_window"] = row["on_last_window"] or (policy or "")
-            row["n_windows"] = int(n_per[i])
-            row.update(zip(CATEGORIES, counts[i].tolist()))
-        recordings = typed_recordings(pd.DataFrame(rows, columns=list(RECORDING_COLUMNS)))
-        sfreq = _uniform(recordings["sfreq"])
-        size = _uniform(recordings["window_size_samples"])
-        stride = _uniform(recordings["window_stride_samples"])
-        size = None if size is None or size < 0 else int(size)
-        stride = None if stride is None or stride < 0 else int(stride)
-        if window_size is None and size is not None and sfreq:
-            window_size = size / sfreq
-        if window_stride is None and stride is not None and sfreq:
-            window_stride = stride / sfreq
-        settings = {
-            "labels": labels_spec,
-            "full_threshold": float(full_threshold),
-            "window_size": None if window_size is None else float(window_size),
-            "window_stride": None if window_stride is None else float(window_stride),
-            "window_size_samples": size,
-            "window_stride_samples": stride,
-            "sfreq": None if sfreq is None else float(sfreq),
-            "on_last_window": policy,
-        }
+        windows, recordings, settings = build_tables(
+            records, result, full_threshold, labels_spec, window_size, window_stride)
         return cls(windows, recordings, settings, provenance)
 
     # -- persistence ------------------------------------------------------
@@ -492,7 +405,7 @@ class SeizureManifest:
                 "The recordings of this manifest have different window sizes/strides in "
                 "samples (different sampling frequencies); no single braindecode windowing "
                 "reproduces it.")
-        if policy not in _LAST_WINDOW:
+        if policy not in LAST_WINDOW:
             raise ValueError(
                 "The windows of this manifest match no create_fixed_length_windows "
                 "windowing (its last-window policy is unknown): window the corpus the way "
@@ -529,21 +442,7 @@ class SeizureManifest:
             count per category, ``balanced_epoch`` (windows of one epoch with
             SeizureTransformer's defaults, see :meth:`plan`) and the settings.
         """
-        rec = self.recordings
-        total = float(np.nansum(rec["duration"].to_numpy()))
-        counts = {name: int(rec[name].sum()) for name in CATEGORIES}
-        sz = float(rec["seizure_seconds"].sum())
-        return {
-            "n_recordings": len(rec),
-            "hours": total / 3600.0,
-            "n_seizure_events": int(rec["n_seizure_events"].sum()),
-            "seizure_seconds": sz,
-            "seizure_fraction": sz / total if total > 0 else float("nan"),
-            "n_windows": int(rec["n_windows"].sum()),
-            **counts,
-            "balanced_epoch": self.plan().length,
-            "settings": dict(self.settings),
-        }
+        return summary(self)
 
     def summary_table(self):
         """The :meth:`summary` as aligned text (what ``stbalance summary`` prints).
@@ -553,33 +452,7 @@ class SeizureManifest:
         str
             A multi-line table.
         """
-        s = self.summary()
-        st = s["settings"]
-        n = max(s["n_windows"], 1)
-
-        def secs(x):
-            return "n/a" if x is None else f"{x:g} s"
-
-        sfreq = st.get("sfreq")
-        fraction = s["seizure_fraction"]
-        lines = [
-            ("recordings", f"{s['n_recordings']:,}"),
-            ("hours", f"{s['hours']:,.2f}"),
-            ("seizure events", f"{s['n_seizure_events']:,}"),
-            ("seizure seconds", f"{s['seizure_seconds']:,.1f}" + (
-                f" ({100 * fraction:.2f} % of time)" if np.isfinite(fraction) else "")),
-            ("window / stride", f"{secs(st.get('window_size'))} / {secs(st.get('window_stride'))}"
-             + (f" at {sfreq:g} Hz" if sfreq else " (several sampling rates)")),
-            ("last window", str(st.get("on_last_window") or "unknown")),
-            ("full_threshold", f"{st.get('full_threshold'):g}"),
-            ("windows", f"{s['n_windows']:,}"),
-        ]
-        for name in CATEGORIES:
-            lines.append((f"  {name}", f"{s[name]:,} ({100 * s[name] / n:.2f} %)"))
-        plan = self.plan()
-        lines.append(("balanced epoch", plan.formula() if plan.base else "0 (no partial window)"))
-        width = max(len(k) for k, _ in lines)
-        return "\n".join(f"{k:<{width}}  {v}" for k, v in lines)
+        return summary_table(self)
 
     def __len__(self):
         return len(self.windows)

@@ -24,10 +24,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from ._manifest_build import window_starts
 from .categories import check_full_threshold
 from .facts import RecordingFacts, compute, file_stat
 from .labels import LabelReport, SeizureLabels
-from .manifest import SeizureManifest, window_starts
+from .manifest import SeizureManifest
 
 __all__ = ["scan_corpus"]
 

@@ -25,7 +25,8 @@ from braindecode_stbalance import annotate_seizure_ratio
 from braindecode_stbalance._testing import make_tusz_tree
 from braindecode_stbalance.cli import main
 from braindecode_stbalance.datasets import TUSZ, find_tusz_recordings
-from braindecode_stbalance.manifest import SeizureManifest, window_starts
+from braindecode_stbalance._manifest_build import window_starts
+from braindecode_stbalance.manifest import SeizureManifest
 from braindecode_stbalance.scan import scan_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,12 +41,12 @@ def tree(tmp_path_factory):
     return root
 
 
-def _windows(concat_ds, size, stride):
+def _windows(concat_ds, size, stride, policy="overlap"):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return create_fixed_length_windows(concat_ds, window_size_samples=size,
                                            window_stride_samples=stride,
-                                           on_last_window="overlap")
+                                           on_last_window=policy)
 
 
 def reference_manifest(concat_ds, size, stride, **kwargs):
@@ -110,15 +111,17 @@ def test_scan_with_resampling_matches_braindecode_resample(tree):
 
 
 @settings(max_examples=40, deadline=None)
-@given(n_times=st.integers(1, 400), size=st.integers(1, 400), stride=st.integers(1, 120))
-def test_window_starts_match_braindecode(n_times, size, stride):
+@given(n_times=st.integers(1, 400), size=st.integers(1, 400), stride=st.integers(1, 120),
+       policy=st.sampled_from(["overlap", "drop"]))
+def test_window_starts_match_braindecode(n_times, size, stride, policy):
     if size > n_times:
         return
     raw = mne.io.RawArray(np.zeros((1, n_times)), mne.create_info(1, 10.0, "eeg"),
                           verbose="error")
-    ds = _windows(BaseConcatDataset([RawDataset(raw)]), size, stride)
+    ds = _windows(BaseConcatDataset([RawDataset(raw)]), size, stride, policy)
     md = ds.datasets[0].metadata
-    np.testing.assert_array_equal(window_starts(n_times, size, stride), md["i_start_in_trial"])
+    np.testing.assert_array_equal(window_starts(n_times, size, stride, policy),
+                                  md["i_start_in_trial"])
 
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,6 @@ def test_docs_build_without_warnings(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
          "-d", str(tmp_path / "doctrees"), str(ROOT / "docs"), str(tmp_path / "html")],
-        capture_output=True, text=True, env=env, timeout=900, cwd=ROOT)
+        check=False, capture_output=True, text=True, env=env, timeout=900, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-4000:]
     assert (tmp_path / "html" / "api.html").exists()

@@ -1,0 +1,87 @@
+"""A manifest's summary: corpus-level figures and the table ``stbalance summary`` prints."""
+
+# License: BSD (3-clause)
+
+from __future__ import annotations
+
+import numpy as np
+
+from .categories import CATEGORIES
+
+__all__ = ["summary", "summary_table"]
+
+
+def summary(manifest):
+    """Corpus-level figures: recordings, hours, seizures, windows per category.
+
+    Parameters
+    ----------
+    manifest : SeizureManifest
+        The manifest.
+
+    Returns
+    -------
+    dict
+        ``n_recordings``, ``hours``, ``n_seizure_events``,
+        ``seizure_seconds`` (recording time, each second once),
+        ``seizure_fraction`` (of the recorded time), ``n_windows``, one
+        count per category, ``balanced_epoch`` (windows of one epoch with
+        SeizureTransformer's defaults) and the settings.
+    """
+    rec = manifest.recordings
+    total = float(np.nansum(rec["duration"].to_numpy()))
+    counts = {name: int(rec[name].sum()) for name in CATEGORIES}
+    sz = float(rec["seizure_seconds"].sum())
+    return {
+        "n_recordings": len(rec),
+        "hours": total / 3600.0,
+        "n_seizure_events": int(rec["n_seizure_events"].sum()),
+        "seizure_seconds": sz,
+        "seizure_fraction": sz / total if total > 0 else float("nan"),
+        "n_windows": int(rec["n_windows"].sum()),
+        **counts,
+        "balanced_epoch": manifest.plan().length,
+        "settings": dict(manifest.settings),
+    }
+
+
+def summary_table(manifest):
+    """The :func:`summary` as aligned text (what ``stbalance summary`` prints).
+
+    Parameters
+    ----------
+    manifest : SeizureManifest
+        The manifest.
+
+    Returns
+    -------
+    str
+        A multi-line table.
+    """
+    s = manifest.summary()
+    st = s["settings"]
+    n = max(s["n_windows"], 1)
+
+    def secs(x):
+        return "n/a" if x is None else f"{x:g} s"
+
+    sfreq = st.get("sfreq")
+    fraction = s["seizure_fraction"]
+    lines = [
+        ("recordings", f"{s['n_recordings']:,}"),
+        ("hours", f"{s['hours']:,.2f}"),
+        ("seizure events", f"{s['n_seizure_events']:,}"),
+        ("seizure seconds", f"{s['seizure_seconds']:,.1f}" + (
+            f" ({100 * fraction:.2f} % of time)" if np.isfinite(fraction) else "")),
+        ("window / stride", f"{secs(st.get('window_size'))} / {secs(st.get('window_stride'))}"
+         + (f" at {sfreq:g} Hz" if sfreq else " (several sampling rates)")),
+        ("last window", str(st.get("on_last_window") or "unknown")),
+        ("full_threshold", f"{st.get('full_threshold'):g}"),
+        ("windows", f"{s['n_windows']:,}"),
+    ]
+    for name in CATEGORIES:
+        lines.append((f"  {name}", f"{s[name]:,} ({100 * s[name] / n:.2f} %)"))
+    plan = manifest.plan()
+    lines.append(("balanced epoch", plan.formula() if plan.base else "0 (no partial window)"))
+    width = max(len(k) for k, _ in lines)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in lines)
