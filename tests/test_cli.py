@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from braindecode_stbalance import annotate_seizure_ratio
+from braindecode_stbalance._manifest_build import window_starts
 from braindecode_stbalance._testing import make_tusz_tree
 from braindecode_stbalance.cli import main
 from braindecode_stbalance.datasets import TUSZ, find_tusz_recordings
-from braindecode_stbalance._manifest_build import window_starts
 from braindecode_stbalance.manifest import SeizureManifest
 from braindecode_stbalance.scan import scan_corpus
 
