@@ -33,7 +33,7 @@ class DistributedBalancedSeizureSampler(BalancedSeizureSampler):
         Number of processes; default ``torch.distributed.get_world_size()``.
     rank : int | None
         Rank of this process; default ``torch.distributed.get_rank()``.
-    full_ratio, background_ratio, redraw, replacement, anchor : see BalancedSeizureSampler
+    full_ratio, background_ratio, redraw, replacement, anchor, natural_fraction
         As in :class:`BalancedSeizureSampler`.
     random_state : None | int | numpy.random.Generator | numpy.random.RandomState
         Must give every rank the same seed. ``None``: rank 0 draws a seed and
@@ -52,11 +52,12 @@ class DistributedBalancedSeizureSampler(BalancedSeizureSampler):
 
     def __init__(self, data, num_replicas=None, rank=None, full_ratio=DEFAULT_FULL_RATIO,
                  background_ratio=DEFAULT_BACKGROUND_RATIO, redraw="epoch", replacement=False,
-                 anchor="partial_seizure", random_state=None, drop_last=False):
+                 anchor="partial_seizure", random_state=None, drop_last=False,
+                 natural_fraction=0.0):
         random_state = self._shard_setup(num_replicas, rank, random_state, drop_last)
         super().__init__(data, full_ratio=full_ratio, background_ratio=background_ratio,
                          redraw=redraw, replacement=replacement, anchor=anchor,
-                         random_state=random_state)
+                         random_state=random_state, natural_fraction=natural_fraction)
 
     @classmethod
     def from_manifest(cls, manifest, num_replicas=None, rank=None, random_state=None,

@@ -99,6 +99,10 @@ class EpochPlan:
         The base count.
     replacement : bool
         Top up short categories by drawing with replacement.
+    natural_fraction : float
+        Share of the epoch, in [0, 1), drawn uniformly from the windows the
+        balanced part did not take (the natural distribution of the corpus):
+        ``floor(f / (1 - f) * balanced)`` extra windows, capped by what is left.
 
     Attributes
     ----------
@@ -118,11 +122,12 @@ class EpochPlan:
     background_ratio: float = DEFAULT_BACKGROUND_RATIO
     anchor: str = "partial_seizure"
     replacement: bool = False
+    natural_fraction: float = 0.0
 
     @classmethod
     def from_counts(cls, counts, full_ratio=DEFAULT_FULL_RATIO,
                     background_ratio=DEFAULT_BACKGROUND_RATIO, anchor="partial_seizure",
-                    replacement=False):
+                    replacement=False, natural_fraction=0.0):
         """Validate the parameters and build the plan.
 
         Parameters
@@ -136,6 +141,8 @@ class EpochPlan:
             The base count.
         replacement : bool
             Top up short categories by drawing with replacement.
+        natural_fraction : float
+            Share of the epoch drawn from the natural distribution, in [0, 1).
 
         Returns
         -------
@@ -158,8 +165,12 @@ class EpochPlan:
             raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}.")
         if not isinstance(replacement, bool) and type(replacement).__name__ != "bool_":
             raise TypeError(f"replacement must be a bool, got {replacement!r}.")
+        natural_fraction = check_ratio("natural_fraction", natural_fraction)
+        if natural_fraction >= 1:
+            raise ValueError(f"natural_fraction must be in [0, 1), got {natural_fraction!r}.")
         plan = cls(counts, check_ratio("full_ratio", full_ratio),
-                   check_ratio("background_ratio", background_ratio), anchor, bool(replacement))
+                   check_ratio("background_ratio", background_ratio), anchor, bool(replacement),
+                   natural_fraction)
         if plan.base == 0:
             n_no, n_part, n_full = counts
             what = "partial_seizure" if anchor == "partial_seizure" else "seizure (partial or full)"
@@ -192,9 +203,19 @@ class EpochPlan:
                      for q, n in zip(self.requested, self.counts))
 
     @property
+    def natural(self):
+        """int: Windows drawn from the natural distribution on top of the balanced part."""
+        if not self.natural_fraction:
+            return 0
+        f = Fraction(repr(float(self.natural_fraction)))
+        wanted = math.floor(f / (1 - f) * sum(self.drawn))
+        distinct = sum(min(d, n) for d, n in zip(self.drawn, self.counts))
+        return min(wanted, sum(self.counts) - distinct)
+
+    @property
     def length(self):
-        """int: Windows per epoch (``sum(drawn)``)."""
-        return sum(self.drawn)
+        """int: Windows per epoch (``sum(drawn) + natural``)."""
+        return sum(self.drawn) + self.natural
 
     @property
     def shortages(self):
@@ -242,7 +263,8 @@ class EpochPlan:
         end = "" if self.replacement else ", {})"
         full = f"{cap}floor({self.full_ratio:g} B){end.format('F')}"
         no = f"{cap}floor({self.background_ratio:g} B){end.format('N')}"
-        return f"{self.length:,} = P + {full} + {no}, B = {b} = {self.base:,}"
+        natural = f" + {self.natural:,} natural" if self.natural else ""
+        return f"{self.length:,} = P + {full} + {no}{natural}, B = {b} = {self.base:,}"
 
 
 def balanced_epoch_size(n_partial, n_full=None, n_no_seizure=None):

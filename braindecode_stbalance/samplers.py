@@ -20,6 +20,7 @@ import numpy as np
 from torch.utils.data import Sampler
 
 from ._binding import describe_chain, unwrap, weak
+from ._draws import draw_cycle, draw_uniform, draw_weighted
 from .categories import CATEGORIES, corpus_codes
 from .quotas import DEFAULT_BACKGROUND_RATIO, DEFAULT_FULL_RATIO, EpochPlan
 
@@ -28,7 +29,7 @@ __all__ = ["BalancedSeizureSampler"]
 logger = logging.getLogger(__name__)
 
 _NO, _PARTIAL, _FULL = 0, 1, 2
-_REDRAW = ("epoch", "once")
+_REDRAW = ("epoch", "once", "cycle")
 # second word of the SeedSequence entropy: which stream of the seed is used
 _EPOCH_STREAM, _POOL_STREAM = 0, 1
 
@@ -54,7 +55,7 @@ def _seed_from(random_state):
 
 _DEFAULTS = {"full_ratio": DEFAULT_FULL_RATIO, "background_ratio": DEFAULT_BACKGROUND_RATIO,
              "redraw": "epoch", "replacement": False, "anchor": "partial_seizure",
-             "random_state": None}
+             "random_state": None, "natural_fraction": 0.0}
 
 
 def _codes_of(categories):
@@ -106,11 +107,14 @@ class BalancedSeizureSampler(Sampler):
         Full-seizure windows per base window, finite and >= 0.
     background_ratio : float
         No-seizure windows per base window, finite and >= 0.
-    redraw : "epoch" | "once"
+    redraw : "epoch" | "once" | "cycle"
         ``"epoch"`` (default): the full- and no-seizure windows are drawn
-        afresh every epoch, so training sees all the background over time.
+        afresh every epoch, so training sees the background over time.
         ``"once"``: one fixed pool is drawn at the first epoch and only
-        reshuffled afterwards (SeizureTransformer's behaviour).
+        reshuffled afterwards (SeizureTransformer's behaviour). ``"cycle"``:
+        epochs walk through a permutation of each category, so every
+        no-seizure window is drawn once per ``ceil(N / quota)`` epochs before
+        any is drawn again.
     replacement : bool
         When a category has fewer windows than its quota: ``False`` uses all
         of them (and warns once with the numbers); ``True`` uses all of them
@@ -120,6 +124,11 @@ class BalancedSeizureSampler(Sampler):
         windowed without overlap, where partial windows are rare.
     random_state : None | int | numpy.random.Generator | numpy.random.RandomState
         Seed of the draws. ``None`` draws a seed once, at construction.
+    natural_fraction : float
+        Share of each epoch, in [0, 1), drawn uniformly from the windows the
+        balanced part did not take, i.e. from the corpus' natural mix (mostly
+        background): ``floor(f / (1 - f) * balanced)`` extra windows. 0
+        (default): SeizureTransformer's mix only.
 
     Attributes
     ----------
@@ -174,7 +183,8 @@ class BalancedSeizureSampler(Sampler):
 
     def __init__(self, data, full_ratio=DEFAULT_FULL_RATIO,
                  background_ratio=DEFAULT_BACKGROUND_RATIO, redraw="epoch",
-                 replacement=False, anchor="partial_seizure", random_state=None):
+                 replacement=False, anchor="partial_seizure", random_state=None,
+                 natural_fraction=0.0):
         root, to_root = unwrap(data)
         if not _is_corpus(root):
             what = type(data).__name__ if root is data else f"a Subset of {type(root).__name__}"
@@ -183,7 +193,8 @@ class BalancedSeizureSampler(Sampler):
             raise TypeError(
                 "data must be an annotated braindecode BaseConcatDataset of windows or a "
                 f"torch Subset of one, got {what}.{hint}")
-        self._setup(full_ratio, background_ratio, redraw, replacement, anchor, random_state)
+        self._setup(full_ratio, background_ratio, redraw, replacement, anchor, random_state,
+                    natural_fraction)
         self._root_codes = corpus_codes(root)
         self._root = weak(root)
         self._manifest = None
@@ -257,9 +268,11 @@ class BalancedSeizureSampler(Sampler):
         self._use(None, None)
         return self
 
-    def _setup(self, full_ratio, background_ratio, redraw, replacement, anchor, random_state):
+    def _setup(self, full_ratio, background_ratio, redraw, replacement, anchor, random_state,
+               natural_fraction=0.0):
         if redraw not in _REDRAW:
-            raise ValueError(f"redraw must be 'epoch' or 'once', got {redraw!r}.")
+            raise ValueError(f"redraw must be one of {_REDRAW}, got {redraw!r}.")
+        self.natural_fraction = natural_fraction
         # validated by the plan; kept as given (scikit-learn style)
         self.full_ratio = full_ratio
         self.background_ratio = background_ratio
@@ -277,7 +290,7 @@ class BalancedSeizureSampler(Sampler):
         by_category = tuple(np.flatnonzero(codes == c) for c in range(3))
         plan = EpochPlan.from_counts(
             tuple(a.size for a in by_category), self.full_ratio, self.background_ratio,
-            self.anchor, self.replacement)
+            self.anchor, self.replacement, self.natural_fraction)
         if plan.shortages:
             warnings.warn(f"{type(self).__name__}: {plan.shortage_message()}", UserWarning,
                           stacklevel=3)
@@ -285,6 +298,8 @@ class BalancedSeizureSampler(Sampler):
         self._by_category = by_category
         self._to_root = to_root
         self._bound = None if dataset is None else weak(dataset)
+        self._n_positions = int(codes.size)
+        self._weights = None
         self._pool = None
 
     @property
@@ -313,14 +328,48 @@ class BalancedSeizureSampler(Sampler):
         self.epoch = int(epoch)
 
     # ------------------------------------------------------------ drawing
-    def _take(self, c, rng):
-        pool = self._by_category[c]
-        n, k = pool.size, self.plan.requested[c]
-        if k < n:
-            return pool[rng.choice(n, k, replace=False, shuffle=False)]
-        if k == n or not self.plan.replacement or n == 0:
-            return pool
-        return np.concatenate([pool, pool[rng.integers(0, n, k - n)]])
+    def set_background_weights(self, weights):
+        """Draw the no-seizure quota with probabilities proportional to ``weights``.
+
+        Hard-negative emphasis: give background windows that the model finds
+        seizure-like (e.g. its predicted seizure probability) more weight, and
+        each epoch's no-seizure windows are drawn without replacement by
+        successive sampling with these weights (with ``redraw="epoch"``).
+        ``None`` restores the uniform draw. Binding the sampler to another
+        dataset resets the weights.
+
+        Parameters
+        ----------
+        weights : array-like of float | None
+            One finite weight >= 0 per position of the dataset the sampler
+            is bound to (only the no-seizure windows' weights are used).
+
+        Returns
+        -------
+        self : BalancedSeizureSampler
+        """
+        if weights is None:
+            self._weights = None
+            return self
+        if self.redraw != "epoch":
+            raise ValueError(f"background weights need redraw='epoch', got {self.redraw!r}.")
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (self._n_positions,):
+            raise ValueError(f"weights must have one value per window ({self._n_positions}), "
+                             f"got shape {w.shape}.")
+        if not (np.isfinite(w) & (w >= 0)).all():
+            raise ValueError("weights must be finite and >= 0.")
+        self._weights = w[self._by_category[_NO]]
+        return self
+
+    def _take(self, c, rng, epoch=None):
+        pool, k = self._by_category[c], self.plan.requested[c]
+        if epoch is not None:  # redraw="cycle"
+            cycled = draw_cycle(pool, min(k, pool.size), self.seed, c, epoch)
+            return draw_uniform(cycled, k, rng, self.plan.replacement) if k > pool.size else cycled
+        if c == _NO and self._weights is not None:
+            return draw_weighted(pool, k, rng, self._weights)
+        return draw_uniform(pool, k, rng, self.plan.replacement)
 
     def draw(self, epoch):
         """The indices of one epoch, without advancing the epoch counter.
@@ -339,12 +388,19 @@ class BalancedSeizureSampler(Sampler):
         rng = np.random.default_rng([self.seed, _EPOCH_STREAM, int(epoch)])
         if self.redraw == "epoch":
             full, no = self._take(_FULL, rng), self._take(_NO, rng)
+        elif self.redraw == "cycle":
+            full, no = self._take(_FULL, rng, epoch), self._take(_NO, rng, epoch)
         else:
             if self._pool is None:
                 pool_rng = np.random.default_rng([self.seed, _POOL_STREAM])
                 self._pool = (self._take(_FULL, pool_rng), self._take(_NO, pool_rng))
             full, no = self._pool
         out = np.concatenate([self._by_category[_PARTIAL], full, no]).astype(np.int64)
+        if self.plan.natural:
+            left = np.ones(self._n_positions, dtype=bool)
+            left[out] = False
+            out = np.concatenate([out, rng.choice(np.flatnonzero(left), self.plan.natural,
+                                                  replace=False, shuffle=False)])
         rng.shuffle(out)
         return out
 
