@@ -170,26 +170,10 @@ def save(manifest, path):
 
 
 def load(path):
-    """Read and verify a manifest file.
+    """Read and verify a manifest file (see :meth:`SeizureManifest.load`).
 
-    Parameters
-    ----------
-    path : str | pathlib.Path
-        The Parquet file.
-
-    Returns
-    -------
-    windows, recordings : pandas.DataFrame
-    settings, provenance : dict
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    ManifestError
-        If the file is not a readable stbalance manifest of this format, its
-        checksum does not match its content, or its content breaks an
-        invariant.
+    Returns ``(windows, recordings, settings, provenance)``; raises
+    ``FileNotFoundError`` or :class:`ManifestError`.
     """
     path = os.fspath(path)
     if not os.path.exists(path):

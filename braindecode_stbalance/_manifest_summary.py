@@ -12,22 +12,7 @@ __all__ = ["summary", "summary_table"]
 
 
 def summary(manifest):
-    """Corpus-level figures: recordings, hours, seizures, windows per category.
-
-    Parameters
-    ----------
-    manifest : SeizureManifest
-        The manifest.
-
-    Returns
-    -------
-    dict
-        ``n_recordings``, ``hours``, ``n_seizure_events``,
-        ``seizure_seconds`` (recording time, each second once),
-        ``seizure_fraction`` (of the recorded time), ``n_windows``, one
-        count per category, ``balanced_epoch`` (windows of one epoch with
-        SeizureTransformer's defaults) and the settings.
-    """
+    """:meth:`SeizureManifest.summary <braindecode_stbalance.SeizureManifest.summary>`."""
     rec = manifest.recordings
     total = float(np.nansum(rec["duration"].to_numpy()))
     counts = {name: int(rec[name].sum()) for name in CATEGORIES}
@@ -46,18 +31,7 @@ def summary(manifest):
 
 
 def summary_table(manifest):
-    """The :func:`summary` as aligned text (what ``stbalance summary`` prints).
-
-    Parameters
-    ----------
-    manifest : SeizureManifest
-        The manifest.
-
-    Returns
-    -------
-    str
-        A multi-line table.
-    """
+    """:meth:`SeizureManifest.summary_table <braindecode_stbalance.SeizureManifest.summary_table>`."""
     s = manifest.summary()
     st = s["settings"]
     n = max(s["n_windows"], 1)
