@@ -13,6 +13,7 @@ __all__ = [
     "CATEGORIES",
     "BalancedDataLoader",
     "BalancedSeizureSampler",
+    "DenseTargets",
     "DistributedBalancedSeizureSampler",
     "EpochPlan",
     "SeizureLabels",
@@ -44,6 +45,7 @@ _LAZY = {
     "EpochPlan": "quotas",
     "balanced_epoch_size": "quotas",
     "BalancedSeizureSampler": "samplers",
+    "DenseTargets": "evaluation.targets",
     "DistributedBalancedSeizureSampler": "samplers",
     "scan_corpus": "scan",
 }
