@@ -19,14 +19,19 @@ __all__ = [
     "SeizureLabels",
     "SeizureManifest",
     "SeizureRatio",
+    "SzCOREScoring",
     "annotate_seizure_ratio",
     "balanced_epoch_size",
     "categorize",
     "category_counts",
     "compute_seizure_ratio",
+    "predict_recordings",
+    "reference_masks",
     "scan_corpus",
     "split_by_category",
     "window_table",
+    "write_predictions",
+    "write_references",
 ]
 
 #: Public name -> submodule defining it.
@@ -46,6 +51,11 @@ _LAZY = {
     "balanced_epoch_size": "quotas",
     "BalancedSeizureSampler": "samplers",
     "DenseTargets": "evaluation.targets",
+    "SzCOREScoring": "evaluation.callback",
+    "predict_recordings": "evaluation.inference",
+    "reference_masks": "evaluation.inference",
+    "write_predictions": "evaluation.inference",
+    "write_references": "evaluation.inference",
     "DistributedBalancedSeizureSampler": "samplers",
     "scan_corpus": "scan",
 }
