@@ -94,7 +94,7 @@ def _corpus(case):
 
 
 @given(case=cases())
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @pytest.mark.filterwarnings("ignore:(Limited|Omitted) .* annotation:RuntimeWarning")
 def test_masks_equal_brute_force(case):
     corpus, full = _corpus(case)
