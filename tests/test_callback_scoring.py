@@ -135,7 +135,7 @@ def test_checkpoint_keeps_the_best_event_f1_epoch(splits, tmp_path):
                             batch_size=32)
     own = OwnPredictions(valid, 32)
     checkpoint = Checkpoint(monitor="valid_event_f1_best", dirname=str(tmp_path / "cp"),
-                            load_best=True)
+                            load_best=True, f_history=None)  # keep every epoch's history
     net = classifier([scoring, checkpoint, own], sampler, max_epochs=5, lr=1e-2)
     net.fit(train, y=None)
     f1 = np.array(net.history[:, "valid_event_f1"], dtype=float)
@@ -145,10 +145,11 @@ def test_checkpoint_keeps_the_best_event_f1_epoch(splits, tmp_path):
     for value in f1:
         want.append(bool(value > running))
         running = max(running, value)
+    assert len(f1) == 5
     assert net.history[:, "valid_event_f1_best"] == want
-    assert net.history[:, "event_cp"] == want
+    assert net.history[:, "event_cp"] == want  # the checkpoint saved exactly those epochs
     best = int(np.flatnonzero(want)[-1])
-    assert best == int(np.nanargmax(f1))
+    assert best == int(np.nanargmax(f1)) and best < 4, f1  # not simply the last epoch
     # load_best restored that epoch: our own predictions now give its recorded scores
     probs = own_probabilities(net, valid, 32)
     threshold = net.history[best, "valid_threshold"]

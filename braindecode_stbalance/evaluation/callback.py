@@ -122,7 +122,17 @@ class SzCOREScoring(Callback):
     Notes
     -----
     List it before ``Checkpoint`` in ``callbacks`` (skorch runs callbacks in
-    order, and the checkpoint reads the flag). Each epoch costs one pass of
+    order, and the checkpoint reads the flag)::
+
+        scoring = SzCOREScoring(valid, tune_threshold=True)
+        checkpoint = Checkpoint(monitor="valid_event_f1_best", load_best=True,
+                                f_history=None)
+        clf = EEGClassifier(model, classes=[0, 1], train_split=None,
+                            callbacks=[scoring, checkpoint], **sampler.skorch_params())
+
+    With ``load_best=True`` the checkpoint restores the best epoch's
+    parameters when training ends, and also its history unless
+    ``f_history=None`` (then the history keeps every epoch). Each epoch costs one pass of
     inference over the validation recordings, plus, when tuning, one
     post-processing and one scoring per threshold.
     """
