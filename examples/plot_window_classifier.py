@@ -33,7 +33,11 @@ import torch
 from braindecode import EEGClassifier
 from braindecode.datasets import BaseConcatDataset
 from braindecode.models import ShallowFBCSPNet
-from braindecode.preprocessing import Preprocessor, create_fixed_length_windows, preprocess
+from braindecode.preprocessing import (
+    Preprocessor,
+    create_fixed_length_windows,
+    preprocess,
+)
 from skorch.callbacks import Checkpoint
 
 from braindecode_stbalance import (

@@ -79,6 +79,17 @@ class UNetLite(torch.nn.Module):
         return self.net(x * 2e4)[:, 0]
 
 
+def running_best(history, name="valid"):
+    """The expected best-epoch flags: a strict running maximum of (event F1, sample F1)."""
+    best, flags = (-np.inf, -np.inf), []
+    for row in history:
+        rank = tuple(-np.inf if math.isnan(row[f"{name}_{k}"]) else row[f"{name}_{k}"]
+                     for k in ("event_f1", "sample_f1"))
+        flags.append(rank > best)
+        best = max(best, rank)
+    return flags
+
+
 def assert_epoch(row, threshold, scores, name="valid"):
     assert row[f"{name}_threshold"] == threshold
     got = [row[f"{name}_{k}"] for k in KEYS]
@@ -123,7 +134,10 @@ def test_dense_detector_with_threshold_tuning(splits, tmp_path):
         assert_epoch(net.history[epoch], threshold, scores)
         thresholds.append(threshold)
     f1 = net.history[:, "valid_event_f1"]
-    best = int(np.nanargmax(f1))
+    flags = running_best(net.history)
+    assert net.history[:, "valid_event_f1_best"] == flags
+    best = int(np.flatnonzero(flags)[-1])
+    assert f1[best] == np.nanmax(f1)
     assert scoring.best_threshold_ == thresholds[best]
     assert scoring.best_score_ == f1[best]
 
@@ -141,10 +155,7 @@ def test_checkpoint_keeps_the_best_event_f1_epoch(splits, tmp_path):
     f1 = np.array(net.history[:, "valid_event_f1"], dtype=float)
     assert np.unique(f1[np.isfinite(f1)]).size > 1, f1  # the run does change the score
     # the flag is a strict running maximum, computed here from the recorded scores
-    running, want = -np.inf, []
-    for value in f1:
-        want.append(bool(value > running))
-        running = max(running, value)
+    want = running_best(net.history)
     assert len(f1) == 5
     assert net.history[:, "valid_event_f1_best"] == want
     assert net.history[:, "event_cp"] == want  # the checkpoint saved exactly those epochs
@@ -168,6 +179,7 @@ def test_training_resumed_reads_the_best_score_from_the_history(splits):
     net = classifier([scoring], sampler, max_epochs=1)
     net.fit(train, y=None)
     net.history.record("valid_event_f1", 0.99)  # pretend the first epoch was excellent
+    net.history.record("valid_sample_f1", 0.5)
     net.history.record("valid_event_f1_best", True)
     net.history.record("valid_threshold", 0.42)
     net.partial_fit(train, y=None)

@@ -61,10 +61,13 @@ class SzCOREScoring(Callback):
     - ``valid_fp_per_24h``: false alarms per 24 h, i.e.
       ``valid_event_fp_per_24h`` (SzCORE's false-alarm rate is event-based);
     - ``valid_threshold``: the decision threshold the scores were made with;
-    - ``valid_event_f1_best``: whether ``valid_event_f1`` beat every earlier
-      epoch (strictly; NaN never does), the flag skorch's ``EpochScoring``
-      writes, so that ``Checkpoint(monitor="valid_event_f1_best")`` keeps the
-      model of the best epoch (SeizureTransformer's model selection).
+    - ``valid_event_f1_best``: whether this epoch is the best so far, the flag
+      skorch's ``EpochScoring`` writes, so that
+      ``Checkpoint(monitor="valid_event_f1_best")`` keeps the model of the
+      best epoch (SeizureTransformer's model selection): its event F1 beats
+      every earlier epoch's, or equals the best one with a higher sample F1
+      (event F1 takes few values on a small validation set and often ties
+      across epochs; NaN ranks last).
 
     Parameters
     ----------
@@ -113,7 +116,7 @@ class SzCOREScoring(Callback):
     threshold_ : float
         The threshold of the last epoch.
     best_score_ : float
-        The best event F1 so far (``-inf`` before any finite one).
+        The event F1 of the best epoch so far (``-inf`` before any finite one).
     best_threshold_ : float
         The threshold of the epoch with the best event F1: the one to
         predict with once ``Checkpoint`` restored that epoch's parameters
@@ -173,6 +176,7 @@ class SzCOREScoring(Callback):
         self.scores_ = None
         self.threshold_ = float(self.threshold)
         self.best_score_ = -math.inf
+        self._best_rank = (-math.inf, -math.inf)
         self.best_threshold_ = float(self.threshold)
         return self
 
@@ -195,8 +199,10 @@ class SzCOREScoring(Callback):
         with suppress(ValueError, IndexError, KeyError):
             flags = net.history[:, self._key("event_f1_best")]
             best = len(flags) - 1 - flags[::-1].index(True)
-            self.best_score_ = net.history[best, self._key("event_f1")]
-            self.best_threshold_ = net.history[best, self._key("threshold")]
+            row = net.history[best]
+            self.best_score_ = row[self._key("event_f1")]
+            self.best_threshold_ = row[self._key("threshold")]
+            self._best_rank = _rank({k: row[self._key(k)] for k in ("event_f1", "sample_f1")})
 
     def score_traces(self, traces):
         """Post-process and score probability traces of the validation recordings.
@@ -242,11 +248,12 @@ class SzCOREScoring(Callback):
             history.record(self._key(key), float(values[key]))
         history.record(self._key("fp_per_24h"), float(values["event_fp_per_24h"]))
         history.record(self._key("threshold"), float(threshold))
-        current = float(values["event_f1"])
-        is_best = current > self.best_score_  # False for NaN, as in skorch's EpochScoring
+        rank = _rank(values)
+        is_best = rank > self._best_rank
         history.record(self._key("event_f1_best"), bool(is_best))
         if is_best:
-            self.best_score_ = current
+            self._best_rank = rank
+            self.best_score_ = float(values["event_f1"])
             self.best_threshold_ = float(threshold)
         self.scores_ = scores
         self.threshold_ = float(threshold)
