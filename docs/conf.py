@@ -1,4 +1,13 @@
-"""Sphinx configuration (build: pip install -e ".[docs]" && sphinx-build docs docs/_build/html)."""
+"""Sphinx configuration (build: pip install -e ".[docs]" && sphinx-build docs docs/_build/html).
+
+The gallery (``examples/plot_*.py``, rendered into ``docs/auto_examples``) is executed by
+default, so its figures and outputs appear in the docs (a few minutes on a 2-core CPU).
+``STBALANCE_PLOT_GALLERY=0 sphinx-build docs docs/_build/html`` builds the pages without
+running the examples (what CI does when it builds the docs; the examples themselves run in
+the test suite, ``tests/test_examples.py``).
+"""
+
+import os
 
 import braindecode_stbalance
 
@@ -11,12 +20,14 @@ extensions = [
     "sphinx.ext.intersphinx",
     "numpydoc",
     "myst_parser",
+    "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 autosummary_generate = True
 numpydoc_show_class_members = False
 html_theme = "pydata_sphinx_theme"
-exclude_patterns = ["_build", "README_*.md"]
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "_templates", "README_*.md", "sg_execution_times.rst"]
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable", None),
@@ -24,4 +35,16 @@ intersphinx_mapping = {
     "torch": ("https://pytorch.org/docs/stable", None),
     "mne": ("https://mne.tools/stable", None),
     "braindecode": ("https://braindecode.org/stable", None),
+}
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    # STBALANCE_PLOT_GALLERY=0 (or false/no) renders the examples without executing them
+    "plot_gallery": os.environ.get("STBALANCE_PLOT_GALLERY", "1").strip().lower()
+    not in ("0", "false", "no", "off"),
+    "within_subsection_order": "FileNameSortKey",
+    "remove_config_comments": True,
+    "download_all_examples": False,
 }
