@@ -131,11 +131,11 @@ class UNet1d(nn.Module):
 # them, scores them, and tunes the decision threshold.
 sampler = BalancedSeizureSampler(train, random_state=0)
 print(sampler)
-scoring = SzCOREScoring(valid, dense=True, tune_threshold=True, batch_size=64)
+scoring = SzCOREScoring(valid, dense=True, tune_threshold=True, batch_size=256)
 checkpoint = Checkpoint(monitor="valid_event_f1_best", dirname=str(workdir / "checkpoint"),
                         load_best=True, f_history=None)
 net = EEGRegressor(UNet1d(n_chans), criterion=nn.BCEWithLogitsLoss,
-                   optimizer=torch.optim.AdamW, lr=3e-3, batch_size=16, max_epochs=8,
+                   optimizer=torch.optim.AdamW, lr=3e-3, batch_size=32, max_epochs=6,
                    train_split=None, callbacks=[scoring, checkpoint], verbose=0,
                    **sampler.skorch_params())
 net.fit(train, y=None)

@@ -100,7 +100,7 @@ n_chans, n_times = 4, int(10 * sfreq)
 model = ShallowFBCSPNet(n_chans=n_chans, n_outputs=2, n_times=n_times, n_filters_time=20,
                         n_filters_spat=20, filter_time_length=17, pool_time_length=32,
                         pool_time_stride=16, final_conv_length="auto")
-scoring = SzCOREScoring(valid, tune_threshold=True, batch_size=128)
+scoring = SzCOREScoring(valid, tune_threshold=True, batch_size=512)
 # load_best restores the best epoch's parameters at the end; f_history=None keeps the
 # history of every epoch (by default skorch would also restore the history of that epoch)
 checkpoint = Checkpoint(monitor="valid_event_f1_best", dirname=str(workdir / "checkpoint"),
