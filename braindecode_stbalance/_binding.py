@@ -6,6 +6,15 @@ bound to (:meth:`BalancedSeizureSampler.bind
 <braindecode_stbalance.BalancedSeizureSampler.bind>`). Binding is explicit: a
 sampler never looks at who iterates it. Datasets are matched by the identity
 of their underlying corpus; windows by their corpus index.
+
+Between a dataset and its corpus there may be Subsets and *index-preserving
+views*: datasets whose position ``j`` is position ``j`` of the dataset they
+wrap (their ``dataset`` attribute), marked by the class attribute
+``_preserves_indices = True``. :class:`~braindecode_stbalance.DenseTargets`
+is one: it changes the target of each window, never which window a position
+holds, so a sampler of the corpus stays meaningful through it. A view that
+also sets ``_replaces_targets = True`` supplies its own training targets: the
+corpus' window targets are then not checked (:func:`replaces_targets`).
 """
 
 # License: BSD (3-clause)
@@ -17,35 +26,68 @@ import weakref
 import numpy as np
 from torch.utils.data import Subset
 
-__all__ = ["check_targets", "describe_chain", "unwrap", "weak"]
+__all__ = ["check_targets", "describe_chain", "replaces_targets", "unwrap", "weak"]
 
 
-def unwrap(dataset):
-    """The corpus under nested Subsets, and the corpus index of each position of ``dataset``.
+def _inner(dataset):
+    """The dataset that a Subset or an index-preserving view wraps, else None."""
+    if isinstance(dataset, Subset) or getattr(type(dataset), "_preserves_indices", False):
+        return dataset.dataset
+    return None
+
+
+def _chain(dataset):
+    chain = [dataset]
+    while (inner := _inner(chain[-1])) is not None:
+        chain.append(inner)
+    return chain
+
+
+def replaces_targets(dataset):
+    """Whether a view between ``dataset`` and its corpus supplies the training targets.
 
     Parameters
     ----------
     dataset : torch.utils.data.Dataset
-        A corpus, or a (nested) :class:`~torch.utils.data.Subset` of one.
+        A corpus, or Subsets and index-preserving views of one.
+
+    Returns
+    -------
+    bool
+        True if one of them has the class attribute ``_replaces_targets = True``
+        (e.g. :class:`~braindecode_stbalance.DenseTargets`).
+    """
+    return any(getattr(type(d), "_replaces_targets", False) for d in _chain(dataset)[:-1])
+
+
+def unwrap(dataset):
+    """The corpus under nested Subsets and views, and the corpus index of each position.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset
+        A corpus, or (nested) :class:`~torch.utils.data.Subset` and
+        index-preserving views (see the module's notes) of one.
 
     Returns
     -------
     root : torch.utils.data.Dataset
-        The dataset under every Subset.
+        The dataset under every Subset and view.
     to_root : ndarray of int64 | None
         ``to_root[j]`` is the root index of position ``j`` of ``dataset``;
-        ``None`` when ``dataset`` is the root.
+        ``None`` when there is no Subset on the way (position ``j`` is root
+        index ``j``).
 
     Raises
     ------
     TypeError
         If a Subset's indices are not one-dimensional integers.
     """
-    chain = [dataset]
-    while isinstance(chain[-1], Subset):
-        chain.append(chain[-1].dataset)
+    chain = _chain(dataset)
     to_root = None
     for ds in reversed(chain[:-1]):
+        if not isinstance(ds, Subset):  # an index-preserving view
+            continue
         idx = np.asarray(ds.indices)
         if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise TypeError(f"Subset.indices must be one-dimensional integers, got {idx.dtype} "
@@ -57,9 +99,7 @@ def unwrap(dataset):
 
 def describe_chain(dataset):
     """``"Subset(120 windows) -> BaseConcatDataset(600 windows)"``, for messages."""
-    parts = [dataset]
-    while isinstance(parts[-1], Subset):
-        parts.append(parts[-1].dataset)
+    parts = _chain(dataset)
     return " -> ".join(f"{type(d).__name__}({_len(d)} windows)" for d in parts)
 
 

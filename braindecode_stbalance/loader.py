@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from torch.utils.data import DataLoader
 
-from ._binding import check_targets
+from ._binding import check_targets, replaces_targets
 from .samplers import BalancedSeizureSampler
 
 __all__ = ["BalancedDataLoader"]
@@ -26,7 +26,8 @@ class BalancedDataLoader(DataLoader):
       any other dataset raises a ``ValueError``;
     - checks that the windows to draw have a training target (not
       braindecode's placeholder ``-1``), so a missing ``target=`` fails here
-      and not inside the loss.
+      and not inside the loss; skipped when the dataset supplies its own
+      targets (:class:`~braindecode_stbalance.DenseTargets`).
 
     ``len(loader)`` is then fixed for the epoch and equals the number of
     batches yielded.
@@ -51,6 +52,7 @@ class BalancedDataLoader(DataLoader):
                     "shuffles. EEGClassifier defaults to iterator_train__shuffle=True: pass "
                     "**sampler.skorch_params() or iterator_train__shuffle=False.")
             sampler.bind(dataset)
-            check_targets(*sampler._target_windows())
+            if not replaces_targets(dataset):
+                check_targets(*sampler._target_windows())
             shuffle = None
         super().__init__(dataset, sampler=sampler, shuffle=shuffle, **kwargs)

@@ -1,4 +1,11 @@
-"""Small synthetic seizure corpora written as real EDF files (for the demo, tests and benchmarks)."""
+"""Small synthetic seizure corpora written as real EDF files (for the demo, tests and benchmarks).
+
+:func:`make_synthetic_corpus` writes noise with an obvious rhythmic discharge
+(for pipelines that only need annotations); :func:`make_simulated_corpus`
+writes the EEG of :func:`~braindecode_stbalance.evaluation.simulate_eeg`, on
+which detecting seizures is learnable but not trivial (for training examples
+and benchmarks).
+"""
 
 # License: BSD (3-clause)
 
@@ -12,7 +19,7 @@ import numpy as np
 import pandas as pd
 from braindecode.datasets import BaseConcatDataset, RawDataset
 
-__all__ = ["make_synthetic_corpus", "write_synthetic_edf"]
+__all__ = ["make_simulated_corpus", "make_synthetic_corpus", "write_synthetic_edf"]
 
 
 def write_synthetic_edf(path, duration, sfreq, seizures, n_channels=2, seed=0,
@@ -115,3 +122,83 @@ def make_synthetic_corpus(root, n_recordings=8, duration=600.0, sfreq=64.0,
         raw = mne.io.read_raw_edf(path, preload=False, verbose="error")
         datasets.append(RawDataset(raw, description={"path": os.fspath(path), "subject": i}))
     return BaseConcatDataset(datasets)
+
+
+def make_simulated_corpus(root, n_subjects=4, recordings_per_subject=2, duration=1800.0,
+                          sfreq=64.0, n_channels=4, seizure_rate=4.0,
+                          seizure_duration=(20.0, 120.0), distractor_rate=60.0, seed=0):
+    """Write generated EEG with seizures and distractors as a BIDS-like EDF tree, read lazily.
+
+    Each recording draws its events with
+    :func:`~braindecode_stbalance.evaluation.simulate_recording_events` and
+    its signal with :func:`~braindecode_stbalance.evaluation.simulate_eeg`
+    (evolving rhythmic seizures over 1/f background, with artifacts and short
+    rhythmic bursts at least as large as seizures). Only the seizures are
+    annotated in the EDF files (description ``"sz"``, SzCORE's event type);
+    the distractors are returned separately.
+
+    Parameters
+    ----------
+    root : str | pathlib.Path
+        Folder receiving
+        ``sub-XX/ses-01/eeg/sub-XX_ses-01_task-szMonitoring_run-YY_eeg.edf``.
+    n_subjects : int
+        Number of subjects (``"01"``, ``"02"``, ...).
+    recordings_per_subject : int
+        Recordings (runs) per subject.
+    duration : float
+        Length of each recording in seconds.
+    sfreq : float
+        Sampling frequency in Hz.
+    n_channels : int
+        Number of EEG channels.
+    seizure_rate : float
+        Mean number of seizures per hour.
+    seizure_duration : (float, float)
+        Range of seizure durations in seconds.
+    distractor_rate : float
+        Mean number of distractors per hour.
+    seed : int
+        Seed of the whole corpus (recording ``i`` uses ``[seed, i]``).
+
+    Returns
+    -------
+    corpus : braindecode.datasets.BaseConcatDataset
+        One :class:`~braindecode.datasets.RawDataset` per file, read with
+        :func:`mne.io.read_raw_edf` (``preload=False``); descriptions hold
+        ``path``, ``subject`` and ``run``.
+    events : pandas.DataFrame
+        Every seizure and distractor: ``recording`` (index in ``corpus``),
+        ``subject``, ``onset``, ``duration`` (s) and ``kind``.
+    """
+    from .evaluation import simulate_eeg, simulate_recording_events
+
+    datasets, tables = [], []
+    n_times = round(duration * sfreq)
+    for i in range(n_subjects * recordings_per_subject):
+        subject, run = f"{i // recordings_per_subject + 1:02d}", i % recordings_per_subject
+        rng = np.random.default_rng([seed, i])
+        events = simulate_recording_events(duration, rng, seizure_rate=seizure_rate,
+                                           seizure_duration=seizure_duration,
+                                           distractor_rate=distractor_rate)
+        seizures = events[events["kind"] == "seizure"]
+        data = simulate_eeg(n_channels, n_times, sfreq, seizures, rng,
+                            distractors=events[events["kind"] != "seizure"])
+        info = mne.create_info([f"EEG {c:03d}" for c in range(n_channels)], sfreq, "eeg")
+        raw = mne.io.RawArray(data, info, verbose="error")
+        raw.set_meas_date(pd.Timestamp("2020-01-01", tz="UTC").to_pydatetime()
+                          + pd.Timedelta(hours=i).to_pytimedelta())
+        raw.set_annotations(mne.Annotations(seizures["onset"].to_numpy(),
+                                            seizures["duration"].to_numpy(),
+                                            ["sz"] * len(seizures),
+                                            orig_time=raw.info["meas_date"]))
+        stem = f"sub-{subject}_ses-01_task-szMonitoring_run-{run:02d}"
+        path = Path(root) / f"sub-{subject}" / "ses-01" / "eeg" / f"{stem}_eeg.edf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mne.export.export_raw(path, raw, fmt="edf", overwrite=True, verbose="error")
+        raw = mne.io.read_raw_edf(path, preload=False, verbose="error")
+        datasets.append(RawDataset(raw, description={"path": os.fspath(path),
+                                                     "subject": subject, "run": run}))
+        tables.append(events.assign(recording=i, subject=subject))
+    columns = ["recording", "subject", "onset", "duration", "kind"]
+    return BaseConcatDataset(datasets), pd.concat(tables, ignore_index=True)[columns]

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_docs_build_without_warnings(tmp_path):
     pytest.importorskip("sphinx")
-    env = dict(os.environ, STBALANCE_DOCS_OFFLINE="1", STBALANCE_GALLERY_EXECUTE="0")
+    env = dict(os.environ, STBALANCE_DOCS_OFFLINE="1", STBALANCE_PLOT_GALLERY="0")
     out = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
          "-d", str(tmp_path / "doctrees"), str(ROOT / "docs"), str(tmp_path / "html")],
