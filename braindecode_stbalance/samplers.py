@@ -303,6 +303,28 @@ class BalancedSeizureSampler(Sampler):
         self._pool = None
 
     @property
+    def dataset(self):
+        """The dataset whose positions the sampler yields (``None`` if unknown, e.g. unbound)."""
+        return None if self._bound is None else self._bound()
+
+    def positions(self, category):
+        """Positions of one category's windows in the dataset the sampler yields into.
+
+        Parameters
+        ----------
+        category : str
+            One of :data:`~braindecode_stbalance.CATEGORIES`.
+
+        Returns
+        -------
+        ndarray of int64
+            A copy, in increasing order.
+        """
+        if category not in CATEGORIES:
+            raise ValueError(f"category must be one of {CATEGORIES}, got {category!r}.")
+        return self._by_category[CATEGORIES.index(category)].copy()
+
+    @property
     def counts(self):
         """dict: Windows available per category among the windows drawn from."""
         return dict(zip(CATEGORIES, self.plan.counts))

@@ -128,3 +128,42 @@ def test_plan_caps_the_natural_share_by_what_is_left():
     plan = EpochPlan.from_counts((10, 10, 10), natural_fraction=0.9)
     assert plan.natural == 30 - sum(plan.drawn) and plan.length == 30
     assert "natural" in plan.formula()
+
+
+def test_hard_negative_mining_weights_follow_the_model(tmp_path):
+    """The callback scores background windows and the next epochs draw high scorers more."""
+    import torch
+    from braindecode import EEGClassifier
+    from sampler_data import WINDOW, brute_force_categories, make_windows
+
+    from braindecode_stbalance import HardNegativeMining
+
+    windows = make_windows(tmp_path, n_recordings=2, duration=240.0, seed=5)
+    codes = brute_force_categories(windows)
+    background = np.flatnonzero(codes == NO)
+    favoured = set(background[::4].tolist())
+
+    class Probe(torch.nn.Module):
+        """Scores exactly the favoured background windows as seizures (by their signal)."""
+
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+            self.keys = {np.asarray(windows[i][0], np.float32).tobytes() for i in favoured}
+
+        def forward(self, x):
+            hit = torch.tensor([x_.numpy().astype(np.float32).tobytes() in self.keys
+                                for x_ in x.detach().cpu()], dtype=torch.float32)
+            logit = (hit * 20 - 10) + 0 * self.w
+            return torch.stack([-logit, logit], dim=1)
+
+    sampler = BalancedSeizureSampler(windows, background_ratio=0.5, random_state=0)
+    mining = HardNegativeMining(sampler, pool_size=len(background), emphasis=1e6)
+    clf = EEGClassifier(Probe(), classes=[0, 1], max_epochs=1, train_split=None,
+                        batch_size=64, callbacks=[mining], verbose=0,
+                        optimizer=torch.optim.SGD, lr=0.0, **sampler.skorch_params())
+    assert WINDOW == windows[0][0].shape[1]
+    clf.fit(windows, y=None)
+    assert mining.weights_ is not None and mining.weights_[list(favoured)].min() > 1e5
+    no = [i for i in sampler.draw(1) if codes[i] == NO]
+    assert len(no) == sampler.quotas["no_seizure"] and set(no) <= favoured

@@ -154,3 +154,21 @@ def test_invalid_inputs(kwargs, error, match):
     args = {"probability": np.zeros(10), "sfreq": 256.0} | kwargs
     with pytest.raises(error, match=match):
         postprocess(**args)
+
+
+def test_correct_prior_is_bayes_rule_in_logit_space():
+    from scipy.special import expit, logit
+
+    from braindecode_stbalance.evaluation import correct_prior
+
+    p = np.array([0.0, 1e-6, 0.2, 0.5, 0.8, 0.999999, 1.0, np.nan])
+    out = correct_prior(p, train_prior=0.3, target_prior=0.02)
+    inner = slice(1, 6)
+    expected = expit(logit(p[inner]) + np.log(0.02 / 0.98) - np.log(0.3 / 0.7))
+    np.testing.assert_allclose(out[inner], expected, rtol=1e-9)
+    assert out[0] == 0.0 and out[6] == 1.0 and np.isnan(out[7])
+    assert np.all(np.diff(out[:7]) >= 0)  # monotonic: order (and ranking) kept
+    np.testing.assert_allclose(correct_prior(p[inner], 0.1, 0.1), p[inner])
+    for bad in (0.0, 1.0, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="prior"):
+            correct_prior(p, bad, 0.1)

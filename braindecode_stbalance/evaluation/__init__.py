@@ -32,6 +32,7 @@ __all__ = [
     "DISTRACTOR_KINDS",
     "EVENT_SCORING_PARAMETERS",
     "SzCOREScores",
+    "correct_prior",
     "events_to_mask",
     "mask_to_events",
     "postprocess",
@@ -58,6 +59,7 @@ _LAZY = {
     "write_events_tsv": "events",
     "write_prediction_tree": "events",
     "postprocess": "postprocessing",
+    "correct_prior": "postprocessing",
     "stitch_windows": "stitching",
 }
 

@@ -21,7 +21,7 @@ from skorch.callbacks import Callback
 from ._recordings import WholeRecordings
 from ._results import SCORE_KEYS
 from .inference import _check, _iter_traces, write_predictions
-from .postprocessing import postprocess
+from .postprocessing import correct_prior, postprocess
 from .scoring import score_recordings
 
 __all__ = ["DEFAULT_THRESHOLDS", "SzCOREScoring"]
@@ -107,6 +107,11 @@ class SzCOREScoring(Callback):
         DataLoader workers reading the validation windows.
     name : str
         Prefix of the history keys.
+    prior : None | (float, float)
+        ``(train_prior, target_prior)``: correct the probabilities for the
+        training mix before post-processing
+        (:func:`~braindecode_stbalance.evaluation.correct_prior`); ``None``
+        (default) uses them as they are.
 
     Attributes
     ----------
@@ -143,7 +148,7 @@ class SzCOREScoring(Callback):
     def __init__(self, valid_recordings, labels=None, dense=False, output="logits",
                  threshold=0.8, tune_threshold=False, thresholds=DEFAULT_THRESHOLDS,
                  structure_size=5, min_duration=2.0, average="subject", batch_size=64,
-                 num_workers=0, name="valid"):
+                 num_workers=0, name="valid", prior=None):
         self.valid_recordings = valid_recordings
         self.labels = labels
         self.dense = dense
@@ -157,6 +162,7 @@ class SzCOREScoring(Callback):
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.name = name
+        self.prior = prior
 
     def initialize(self):
         """Check the parameters and reset the state (called by skorch)."""
@@ -240,7 +246,7 @@ class SzCOREScoring(Callback):
         traces = [None] * len(whole)
         for i, trace in _iter_traces(net, whole, self.dense, self.output, self.batch_size,
                                      self.num_workers):
-            traces[i] = trace
+            traces[i] = trace if self.prior is None else correct_prior(trace, *self.prior)
         threshold, scores = self.score_traces(traces)
         values = self._aggregate(scores)
         history = net.history
@@ -285,4 +291,4 @@ class SzCOREScoring(Callback):
                                  structure_size=self.structure_size,
                                  min_duration=self.min_duration, dense=self.dense,
                                  output=self.output, batch_size=self.batch_size,
-                                 num_workers=self.num_workers)
+                                 num_workers=self.num_workers, prior=self.prior)

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, default_collate
 
 from ._recordings import WholeRecordings
 from .events import write_prediction_tree
-from .postprocessing import postprocess
+from .postprocessing import correct_prior, postprocess
 from .stitching import stitch_windows
 
 __all__ = ["predict_recordings", "reference_masks", "write_predictions", "write_references"]
@@ -208,7 +208,7 @@ def _confidence(trace, mask):
 
 def write_predictions(net, recordings, out_root, threshold=0.8, structure_size=5,
                       min_duration=2.0, dense=False, output="logits", batch_size=64,
-                      num_workers=0):
+                      num_workers=0, prior=None):
     """Predict whole recordings, post-process, and write one SzCORE ``events.tsv`` each.
 
     The tree mirrors the recordings' BIDS layout (see Notes), so that
@@ -232,6 +232,9 @@ def write_predictions(net, recordings, out_root, threshold=0.8, structure_size=5
         if it tuned one.
     dense, output, batch_size, num_workers
         As for :func:`predict_recordings`.
+    prior : None | (float, float)
+        ``(train_prior, target_prior)``: correct the probabilities first
+        (:func:`~braindecode_stbalance.evaluation.correct_prior`).
 
     Returns
     -------
@@ -264,6 +267,8 @@ def write_predictions(net, recordings, out_root, threshold=0.8, structure_size=5
     predictions = {}
     for i, trace in _iter_traces(net, whole, dense, output, batch_size, num_workers):
         sfreq = whole.sfreq(i)
+        if prior is not None:
+            trace = correct_prior(trace, *prior)
         mask = postprocess(trace, sfreq, threshold, structure_size, min_duration)
         predictions[keys[i]] = {"mask_or_events": mask, "sfreq": sfreq,
                                 "date_time": whole.date_time(i),

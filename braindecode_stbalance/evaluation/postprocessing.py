@@ -18,7 +18,7 @@ from scipy.ndimage import binary_closing, binary_opening
 
 from ._validation import check_int, check_real, check_sfreq
 
-__all__ = ["postprocess"]
+__all__ = ["correct_prior", "postprocess"]
 
 
 def postprocess(probability, sfreq, threshold=0.8, structure_size=5, min_duration=2.0):
@@ -129,3 +129,40 @@ def _remove_short_events(mask, min_samples):
     np.add.at(cover, starts[short], 1)
     np.add.at(cover, stops[short], -1)
     return mask & (np.cumsum(cover[:-1]) == 0)
+
+
+def correct_prior(probability, train_prior, target_prior):
+    """Correct seizure probabilities for a training mix other than the data's.
+
+    A model trained on balanced epochs, where seizures are much more frequent
+    than in real recordings, over-estimates the seizure probability. Bayes'
+    rule moves each probability to the prior of the data it is applied to:
+    ``odds' = odds * (target_odds / train_odds)`` with ``odds = p / (1 - p)``
+    (Saerens et al., 2002). The correction is monotonic, so after a decision
+    threshold tuned on validation recordings it changes the detections only
+    through the granularity of the threshold grid.
+
+    Parameters
+    ----------
+    probability : array-like of float
+        Seizure probabilities in [0, 1] (NaN is kept).
+    train_prior : float
+        Share of seizure windows (or samples) in the training epochs, in (0, 1).
+    target_prior : float
+        Share in the recordings predicted (e.g. the corpus), in (0, 1).
+
+    Returns
+    -------
+    ndarray of float64
+        The corrected probabilities.
+    """
+    for name, value in (("train_prior", train_prior), ("target_prior", target_prior)):
+        value = check_real(value, name)
+        if not 0 < value < 1:
+            raise ValueError(f"{name} must be in (0, 1), got {value!r}.")
+    p = np.asarray(probability, dtype=np.float64)
+    shift = (target_prior / (1 - target_prior)) / (train_prior / (1 - train_prior))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds = p / (1 - p) * shift
+        out = np.where(p >= 1, 1.0, odds / (1 + odds))
+    return out
