@@ -17,7 +17,7 @@ def floor_dec(x):
 
 
 def reference(counts, full_ratio, background_ratio, anchor, replacement, natural_fraction):
-    n_no, n_part, n_full = counts
+    _, n_part, n_full = counts
     base = n_part if anchor == "partial_seizure" else n_part + n_full
     q_full = floor_dec(Decimal(repr(float(full_ratio))) * base)
     q_no = floor_dec(Decimal(repr(float(background_ratio))) * base)
