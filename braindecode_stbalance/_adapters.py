@@ -271,14 +271,18 @@ class _ReaderRaw(mne.io.BaseRaw):
         first_samp, n_times = int(first_samp), int(n_times)
         super().__init__(info, preload=False, first_samps=(first_samp,),
                          last_samps=(first_samp + n_times - 1,), filenames=(filename,),
-                         raw_extras=[{"reader": reader}], orig_format="single",
-                         verbose="error")
+                         raw_extras=[{"reader": reader, "first_samp": first_samp}],
+                         orig_format="single", verbose="error")
 
     def _read_segment_file(self, data, idx, fi, start, stop, cals, mult):
         # MNE's reader contract (mne.io.BaseRaw._read_segment_file): fill ``data``
-        # with channels ``idx`` of samples [start, stop) of file ``fi``, calibrated
-        # by ``cals`` or, when projections/compensation apply, by ``mult``
-        one = self._raw_extras[fi]["reader"](start, stop)
+        # with channels ``idx`` of samples [start, stop) of file ``fi``, numbered
+        # from the file's first sample as first_samp (MNE adds it, and keeps
+        # counting from it after a crop), calibrated by ``cals`` or, when
+        # projections apply, by ``mult``
+        extras = self._raw_extras[fi]
+        first = extras["first_samp"]
+        one = extras["reader"](start - first, stop - first)
         if mult is not None:
             data[:] = mult @ one[idx]
         else:

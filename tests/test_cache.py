@@ -219,3 +219,31 @@ def test_transform_and_changed_raw_are_refused(tmp_path, source):
     cached.datasets[0].raw.load_data()
     with pytest.raises(RuntimeError, match="was loaded"):
         cached[0]
+
+
+def test_first_samp_and_annotations_without_meas_date_round_trip(tmp_path):
+    import mne
+    from braindecode.datasets import RawDataset
+    from braindecode.preprocessing import create_fixed_length_windows
+
+    rng = np.random.default_rng(1)
+    raw = mne.io.RawArray(rng.standard_normal((2, 3000)) * 1e-5, mne.create_info(2, 50.0, "eeg"),
+                          first_samp=1234, verbose="error")
+    raw.set_annotations(mne.Annotations([30.0, 61.3], [10.0, 5.5], ["seiz", "eyem"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        src = create_fixed_length_windows(BaseConcatDataset([RawDataset(raw, {"subject": 0})]),
+                                          window_size_samples=100, window_stride_samples=50,
+                                          on_last_window="overlap")
+    annotate_seizure_ratio(src, target="binary")
+    cached = build_cache(src, tmp_path / "c", progress=False)
+    craw = cached.datasets[0].raw
+    assert craw.first_samp == 1234 and craw.info["meas_date"] is None
+    assert np.array_equal(craw.annotations.onset, raw.annotations.onset)
+    assert np.array_equal(craw.annotations.duration, raw.annotations.duration)
+    pd.testing.assert_frame_equal(window_table(cached), window_table(src))
+    for i in (0, 30, len(src) - 1):
+        x = src[i][0]
+        err = np.abs(cached[i][0].astype(np.float64) / cached.scale - x)
+        assert (err <= float16_tolerance(x, cached.scale)).all()
+    assert cached.diff(src) == []
