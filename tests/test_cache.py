@@ -108,12 +108,16 @@ def test_getitems_reads_a_batch_in_one_array_equal_to_per_window_reads(cached):
     samples = cached.__getitems__(idx)
     for k, i in enumerate(idx):
         x, y, crop = cached[i]
-        assert np.array_equal(samples[k][0], x) and samples[k][1] == y and samples[k][2] == crop
-    fast, slow = collate_windows(samples), default_collate([cached[i] for i in idx])
-    assert fast[0].dtype == torch.float16 and torch.equal(fast[0], slow[0])
-    assert torch.equal(fast[1], slow[1])
-    assert all(torch.equal(a, b) for a, b in zip(fast[2], slow[2]))
-    assert all(s[0].base is not None for s in samples)  # views of the one batch array
+        (sx,), sy, scrop = samples[k]  # the signal travels in a one-element tuple
+        assert np.array_equal(sx, x) and sy == y and scrop == crop
+    fast, slow = collate_windows(samples), default_collate(samples)
+    ref = default_collate([cached[i] for i in idx])
+    assert isinstance(fast[0], list) and len(fast[0]) == 1
+    assert fast[0][0].dtype == torch.float16 and torch.equal(fast[0][0], ref[0])
+    assert torch.equal(slow[0][0], ref[0])  # the default collate gives the same batch
+    assert torch.equal(fast[1], ref[1]) and torch.equal(slow[1], ref[1])
+    assert all(torch.equal(a, b) for a, b in zip(fast[2], ref[2]))
+    assert all(s[0][0].base is not None for s in samples)  # views of the one batch array
     with pytest.raises(IndexError, match="out of range"):
         cached.__getitems__([len(cached)])
 
@@ -124,14 +128,14 @@ def test_sampler_and_dataloaders_over_the_cache(cached, source):
     loader = BalancedDataLoader(cached, sampler=sampler, batch_size=8)
     assert loader.collate_fn is collate_windows  # taken from the dataset
     seen = []
-    for X, y, crop in loader:
+    for (X,), y, crop in loader:
         assert X.dtype == torch.float16 and X.shape[1:] == cached[0][0].shape
         seen += [int(i) for i in y]
     assert len(seen) == len(sampler)
     # a Subset (skorch's train_split) goes through Subset.__getitems__ to the cache
     sub = Subset(cached, list(range(0, len(cached), 3)))
     batch = next(iter(DataLoader(sub, batch_size=4, collate_fn=collate_windows)))
-    assert torch.equal(batch[0][1], torch.from_numpy(cached[3][0]))
+    assert torch.equal(batch[0][0][1], torch.from_numpy(cached[3][0]))
 
 
 @pytest.mark.slow
@@ -142,7 +146,7 @@ def test_dataloader_with_two_workers(cached):
     loader = DataLoader(cached, batch_size=16, num_workers=2, collate_fn=collate_windows,
                         multiprocessing_context=ctx, persistent_workers=False)
     batches = list(loader)
-    X = torch.cat([b[0] for b in batches])
+    X = torch.cat([b[0][0] for b in batches])
     ref = torch.stack([torch.from_numpy(cached[i][0]) for i in range(len(cached))])
     assert torch.equal(X, ref)
 

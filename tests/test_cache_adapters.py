@@ -72,3 +72,23 @@ def test_set_filter_band_sets_what_only_filters_may_set():
         info["highpass"] = 0.5
     assert _adapters.set_filter_band(info, 0.5, 30.0) is info
     assert (info["highpass"], info["lowpass"]) == (0.5, 30.0)
+
+
+def _as_is(batch):
+    return batch
+
+
+def test_eeg_classifier_converts_tensor_signals_on_the_cpu_but_not_lists():
+    """Why a cached batch's signal travels as ``[X]`` (braindecode's ThrowAwayIndexLoader)."""
+    import torch
+    from braindecode import EEGClassifier
+
+    x = torch.zeros((4, 2, 8), dtype=torch.float16)
+    y, crop = torch.zeros(4, dtype=torch.int64), [torch.zeros(4, dtype=torch.int64)] * 3
+    # the DataLoader yields each prepared batch as it is (no batching, no collate)
+    clf = EEGClassifier(torch.nn.Linear(8, 2), classes=[0, 1], iterator_valid__batch_size=None,
+                        iterator_valid__collate_fn=_as_is)
+    ((cast, _),) = list(clf.get_iterator([(x, y, crop)], training=False))
+    assert cast.dtype == torch.float32  # a tensor is converted on the CPU
+    ((kept, _),) = list(clf.get_iterator([([x], y, crop)], training=False))
+    assert isinstance(kept, list) and kept[0] is x  # a list goes through untouched

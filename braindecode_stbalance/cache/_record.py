@@ -100,7 +100,8 @@ def describe(ds):
                         "orig_time": _iso(ann.orig_time),
                         "ch_names": [list(c) for c in ann.ch_names],
                         "extras": None if extras is None else [dict(e or {}) for e in extras]},
-        "description": {} if desc is None else {str(k): v for k, v in desc.items()},
+        # pairs, not a dict: the index is written with sorted keys, descriptions keep order
+        "description": [] if desc is None else [[str(k), v] for k, v in desc.items()],
         "window_kwargs": getattr(ds, "window_kwargs", None) or [],
         "raw_preproc_kwargs": getattr(ds, "raw_preproc_kwargs", None) or [],
         "preprocessing": record,
@@ -149,4 +150,5 @@ def make_raw(entry, signal):
 
 def description_series(entry):
     """The recording's description as braindecode keeps it (a pandas Series)."""
-    return pd.Series(entry["description"], dtype=object)
+    pairs = entry["description"]
+    return pd.Series([v for _, v in pairs], index=[k for k, _ in pairs], dtype=object)

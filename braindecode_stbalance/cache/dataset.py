@@ -128,12 +128,13 @@ def collate_windows(batch):
     """Collate a batch of cached windows without copying their signals again.
 
     :meth:`CachedWindowsDataset.__getitems__` reads a whole batch into one
-    array; this returns that array as the batch's ``X`` (a torch tensor,
-    float16) and collates the rest (targets, ``crop_inds``, channel
-    positions) with :func:`torch.utils.data.default_collate`. Any other batch
-    goes to ``default_collate`` as it is, so the function can serve every
-    DataLoader. :class:`~braindecode_stbalance.BalancedDataLoader` uses it
-    for a cached corpus by itself.
+    array; this returns that array as the batch's signal and collates the
+    rest (targets, ``crop_inds``, channel positions) with
+    :func:`torch.utils.data.default_collate`, which gives the same batch with
+    one more copy. Any other batch goes to ``default_collate`` as it is, so
+    the function can serve every DataLoader.
+    :class:`~braindecode_stbalance.BalancedDataLoader` uses it for a cached
+    corpus by itself.
 
     Parameters
     ----------
@@ -143,20 +144,25 @@ def collate_windows(batch):
     Returns
     -------
     list
-        ``[X, y, crop_inds, ...]`` as ``default_collate`` gives it.
+        ``[[X], y, crop_inds, ...]``: the signal ``X`` (float16 tensor,
+        ``(batch, n_channels, n_times)``, the cache's unit) comes inside a
+        one-element list, see :class:`CachedWindowsDataset`.
     """
     X = getattr(batch, "X", None)
     if X is None:
         return default_collate(batch)
-    return [X, *default_collate([sample[1:] for sample in batch])]
+    return [[X], *default_collate([sample[1:] for sample in batch])]
 
 
 def _batch_array(shape, dtype):
-    """The batch buffer: in shared memory inside a DataLoader worker (sent without a copy)."""
-    tensor = torch.empty(shape, dtype=getattr(torch, dtype))
+    """The batch buffer: in shared memory inside a DataLoader worker (sent without a copy).
+
+    In the main process it is a numpy allocation (which asks Linux for huge pages: about
+    4x fewer page faults than ``torch.empty`` for a 60 s x 19 channel x 64 window batch).
+    """
     if get_worker_info() is not None:
-        tensor.share_memory_()
-    return tensor
+        return torch.empty(shape, dtype=getattr(torch, dtype)).share_memory_()
+    return torch.from_numpy(np.empty(shape, dtype=dtype))
 
 
 class CachedWindowsDataset(BaseConcatDataset):
@@ -184,10 +190,20 @@ class CachedWindowsDataset(BaseConcatDataset):
     shared memory inside a worker, so the batch reaches the main process
     without another copy). With :func:`collate_windows` as ``collate_fn``
     that array *is* the batch; with the default collate the batch is equal
-    but copied once more. Batches are float16 in the cache's unit: convert on
-    the device (:class:`~braindecode_stbalance.cache.FromCache`,
-    :func:`~braindecode_stbalance.cache.to_device`). Pinning: pass
-    ``pin_memory=True`` to the DataLoader.
+    but copied once more. Pinning: pass ``pin_memory=True`` to the
+    DataLoader.
+
+    **The signal of a batch comes as** ``[X]``: a one-element list holding
+    the float16 tensor in the cache's unit (``x * scale``). braindecode's
+    ``EEGClassifier`` converts every batch signal that is a tensor to float32
+    on the CPU, in the main process, before moving it to the device
+    (``braindecode.util.ThrowAwayIndexLoader``); a list it leaves alone, and
+    skorch moves it to the device as it is. Convert there:
+    :class:`~braindecode_stbalance.cache.FromCache` (a model wrapper, for
+    ``EEGClassifier``) or :func:`~braindecode_stbalance.cache.to_device`
+    (plain loops) unwrap, convert to float32 and divide by the scale.
+    ``ds[i]`` returns the window itself, ``(X, y, crop_inds)``, like
+    braindecode.
     """
 
     #: The collate function that keeps :meth:`__getitems__`'s batch array.
@@ -233,8 +249,9 @@ class CachedWindowsDataset(BaseConcatDataset):
         Returns
         -------
         list
-            One ``(X, y, crop_inds)`` tuple per index (``X`` a view of the batch
-            array), with the batch array attached for :func:`collate_windows`.
+            One ``((X,), y, crop_inds)`` tuple per index (``X`` a view of the
+            batch array), with the batch array attached for
+            :func:`collate_windows`.
         """
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         n = len(self)
@@ -249,7 +266,7 @@ class CachedWindowsDataset(BaseConcatDataset):
         crops = [datasets[r].crop_inds[j] for r, j in zip(rec.tolist(), local.tolist())]
         sizes = {(datasets[r].signal.shape[0], int(c[2] - c[1])) for r, c in zip(rec, crops)}
         if len(sizes) > 1:  # windows of different shapes cannot form one array
-            return [self[i] for i in idx.tolist()]
+            return [((x,), *rest) for x, *rest in (self[i] for i in idx.tolist())]
         X = None
         if idx.size:
             (n_ch, n_times), = sizes
@@ -266,7 +283,7 @@ class CachedWindowsDataset(BaseConcatDataset):
             y = ds.y[j]
             if target_transform is not None:
                 y = target_transform(y)
-            sample = (X[k].numpy(), y, crops[k].tolist())
+            sample = ((X[k].numpy(),), y, crops[k].tolist())
             samples.append(sample + (ds.ch_pos,) if ds.return_ch_pos else sample)
         samples.X = X
         return samples

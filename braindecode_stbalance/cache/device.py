@@ -2,16 +2,18 @@
 
 A cached batch leaves the workers as float16 in the cache's unit
 (``x * scale``, half the bytes of float32 and no conversion on the CPU:
-numpy's float16 -> float32 conversion alone caps a CPU core at a few
-thousand 60 s windows per second). On the device, one multiply restores the
-source's float32 values:
+converting a batch of 64 60 s x 19 channel windows to float32 takes a CPU
+core about as long as reading it, see ``docs/benchmarks.md``). Its signal
+travels as a one-element list ``[X]``, which braindecode's ``EEGClassifier``
+leaves alone (it converts tensors to float32 on the CPU, in the main
+process). On the device, one multiply restores the source's float32 values:
 
 - with ``EEGClassifier`` (skorch moves batches to the device), wrap the
   model: ``EEGClassifier(FromCache(model, cached), ...)``;
 - in a plain training loop, :func:`to_device` moves a batch and converts it.
 
-Both convert float16 tensors only and pass any other dtype through, so the
-same wrapped model also takes braindecode's own float32 windows (e.g. a
+Both convert float16 only and pass any other dtype through, so the same
+wrapped model also takes braindecode's own float32 windows (e.g. a
 validation set that is not cached).
 """
 
@@ -34,7 +36,15 @@ def _scale_of(scale):
     return float(value)
 
 
+def _unwrap(x):
+    """The signal of a cached batch, which comes as a one-element list ``[X]``."""
+    if isinstance(x, (list, tuple)) and len(x) == 1:
+        return x[0]
+    return x
+
+
 def _restore(x, inverse):
+    x = _unwrap(x)
     if x.dtype != torch.float16:
         return x
     x = x.float()
@@ -45,9 +55,12 @@ class FromCache(torch.nn.Module):
     """A model that takes the cache's float16 batches: converts them on the device first.
 
     ``forward(x)`` returns ``module(float32(x) / scale)`` for a float16 ``x``
-    (a cached batch) and ``module(x)`` for any other dtype. With the default
-    power-of-two scale the division is exact: the model sees the source's
-    values up to float16's rounding (see :mod:`braindecode_stbalance.cache`).
+    (a cached batch) and ``module(x)`` for any other dtype. A one-element list
+    ``[x]`` (how a cached batch's signal travels, so that braindecode's
+    ``EEGClassifier`` does not convert it on the CPU) is unwrapped first.
+    With the default power-of-two scale the division is exact: the model
+    sees the source's values up to float16's rounding (see
+    :mod:`braindecode_stbalance.cache`).
 
     Parameters
     ----------
@@ -80,7 +93,7 @@ class FromCache(torch.nn.Module):
 
         Parameters
         ----------
-        x : torch.Tensor
+        x : torch.Tensor | list of one torch.Tensor
             A batch (on the model's device).
         *args, **kwargs
             Passed to the model.
@@ -102,7 +115,8 @@ def to_device(batch, device, scale=1.0, non_blocking=True):
     Parameters
     ----------
     batch : sequence
-        ``(X, y, ...)`` as the DataLoader yields it.
+        ``([X], y, ...)`` as the DataLoader yields a cached batch (or
+        ``(X, y, ...)``).
     device : str | torch.device
         Target device.
     scale : float | CachedWindowsDataset
@@ -125,7 +139,7 @@ def to_device(batch, device, scale=1.0, non_blocking=True):
     """
     inverse = 1.0 / _scale_of(scale)
     X, *rest = batch
-    X = _restore(X.to(device, non_blocking=non_blocking), inverse)
+    X = _restore(_unwrap(X).to(device, non_blocking=non_blocking), inverse)
     if rest and isinstance(rest[0], torch.Tensor):
         rest[0] = rest[0].to(device, non_blocking=non_blocking)
     return (X, *rest)
