@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader
 
 from braindecode_stbalance import BalancedSeizureSampler
 from braindecode_stbalance.cache import (
+    CachedLoader,
     FromCache,
     build_cache,
     collate_windows,
@@ -111,6 +112,8 @@ def test_readme_switch_runs_after_the_readmes_blocks(corpus, tmp_path, monkeypat
     code = code.replace("max_epochs=20", "max_epochs=1")  # the README trains 20 epochs
     exec(compile(code, "README", "exec"), names)  # noqa: S102 - the documented snippet
     assert isinstance(names["clf"].module_, FromCache)
+    assert isinstance(names["clf"].get_iterator(names["train_set"], training=True).loader,
+                      CachedLoader)
     assert load_cache(tmp_path / "train_cache").check(source) is not None
 
 
@@ -128,3 +131,37 @@ def test_plain_loop_with_pinned_memory_and_workers(corpus):
         loss.backward()
         optim.step()
     assert np.isfinite(loss.item())
+
+
+def test_cached_loader_prefetches_the_same_batches_in_threads(corpus):
+    source, cached = corpus
+    plain = list(DataLoader(cached, batch_size=8, sampler=BalancedSeizureSampler(
+        cached, random_state=4), collate_fn=collate_windows))
+    for threads in (1, 3):
+        sampler = BalancedSeizureSampler(cached, random_state=4)
+        loader = CachedLoader(cached, sampler=sampler, batch_size=8, threads=threads, prefetch=2)
+        assert loader.collate_fn is collate_windows and len(loader) == len(plain)
+        got = list(loader)
+        assert len(got) == len(plain)
+        for a, b in zip(got, plain):
+            assert torch.equal(a[0][0], b[0][0]) and torch.equal(a[1], b[1])
+    # stopping early leaves no thread behind, and the next epoch draws anew
+    it = iter(loader)
+    next(it)
+    it.close()
+    assert sampler.epoch == 2
+    with pytest.raises(ValueError, match="threads"):
+        CachedLoader(cached, threads=0)
+    # any map dataset works (here braindecode's own windows)
+    batch = next(iter(CachedLoader(source, batch_size=4)))
+    assert batch[0].dtype == torch.float32 and len(batch[1]) == 4
+
+
+def test_skorch_params_of_the_cache(corpus):
+    _, cached = corpus
+    sampler = BalancedSeizureSampler(cached, random_state=0)
+    params = cached.skorch_params(sampler)
+    assert params["iterator_train"] is CachedLoader and params["iterator_valid"] is CachedLoader
+    assert params["iterator_train__sampler"] is sampler
+    assert params["iterator_train__shuffle"] is False
+    assert "iterator_train__sampler" not in cached.skorch_params()

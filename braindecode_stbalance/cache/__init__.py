@@ -32,6 +32,7 @@ from .._lazy import attach
 
 __all__ = [
     "CacheError",
+    "CachedLoader",
     "CachedRecording",
     "CachedWindowsDataset",
     "FromCache",
@@ -46,6 +47,7 @@ __all__ = [
 _LAZY = {
     "CacheError": "_index",
     "build_cache": "build",
+    "CachedLoader": "loader",
     "CachedRecording": "dataset",
     "CachedWindowsDataset": "dataset",
     "collate_windows": "dataset",
@@ -55,4 +57,4 @@ _LAZY = {
     "StaleCacheError": "staleness",
 }
 
-__getattr__, __dir__ = attach(__name__, _LAZY, ("build", "dataset", "device", "staleness"))
+__getattr__, __dir__ = attach(__name__, _LAZY, ("build", "dataset", "device", "loader", "staleness"))
