@@ -251,3 +251,16 @@ def test_first_samp_and_annotations_without_meas_date_round_trip(tmp_path):
         err = np.abs(cached[i][0].astype(np.float64) / cached.scale - x)
         assert (err <= float16_tolerance(x, cached.scale)).all()
     assert cached.diff(src) == []
+
+
+def test_nan_samples_stay_nan_and_do_not_set_the_peak(source, tmp_path):
+    ds = source.datasets[0]
+    raw = ds.raw.copy()
+    raw._data[1, 40] = np.nan  # a gap in the signal (preloaded Raw)
+    corpus = BaseConcatDataset([EEGWindowsDataset(raw, ds.metadata.copy(),
+                                                  description=ds.description)])
+    cached = build_cache(corpus, tmp_path / "c", progress=False)
+    x = cached.datasets[0].raw.get_data()
+    assert np.isnan(x[1, 40]) and np.isfinite(np.delete(x[1], 40)).all()
+    assert cached.datasets[0].fingerprint["sha256"]
+    assert cached.scale == 2.0 ** 20

@@ -105,6 +105,17 @@ def _fsync(path):
         os.close(fd)
 
 
+def _peak(x):
+    """Largest finite ``|x|`` (0.0 if none)."""
+    if not x.size:
+        return 0.0
+    peak = max(float(x.max()), -float(x.min()))
+    if np.isfinite(peak):
+        return peak
+    finite = x[np.isfinite(x)]  # NaN or infinite samples: rare, the slow way
+    return float(np.abs(finite).max()) if finite.size else 0.0
+
+
 def write_signal(path, raw, scale, dtype="float16"):
     """Write ``raw``'s samples, all channels, as one ``.npy`` file.
 
@@ -142,19 +153,20 @@ def write_signal(path, raw, scale, dtype="float16"):
     block = max(1, _BLOCK_BYTES // (8 * max(n_ch, 1)))
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.dtype(dtype), shape=(n_ch, n_times))
     peak = 0.0
+    scratch = np.empty((n_ch, min(block, n_times)), dtype=np.float64)  # never the Raw's data
     try:
         for start in range(0, n_times, block):
             stop = min(start + block, n_times)
             x = raw.get_data(picks=picks, start=start, stop=stop)
-            finite = np.abs(x[np.isfinite(x)])
-            if finite.size:
-                peak = max(peak, float(finite.max()))
+            peak = max(peak, _peak(x))
             if dtype == "float16" and peak * scale > FLOAT16_MAX:
                 raise SignalOverflowError(
                     f"its largest sample, {peak:g}, times the cache's scale {scale:g} exceeds "
                     f"float16's largest value {FLOAT16_MAX:g}: build with a smaller scale= "
                     "(a power of two) or dtype='float32'.")
-            out[:, start:stop] = x * scale if scale != 1 else x
+            if scale != 1:  # exact for a power of two: the only rounding is to the dtype
+                x = np.multiply(x, scale, out=scratch[:, :stop - start])
+            out[:, start:stop] = x
         out.flush()
     finally:
         del out
