@@ -9,7 +9,11 @@ from pathlib import Path
 import mne
 import numpy as np
 from braindecode.datasets import BaseConcatDataset, RawDataset
-from braindecode.preprocessing import Preprocessor, create_fixed_length_windows, preprocess
+from braindecode.preprocessing import (
+    Preprocessor,
+    create_fixed_length_windows,
+    preprocess,
+)
 
 from braindecode_stbalance import annotate_seizure_ratio
 from braindecode_stbalance.synthetic import make_synthetic_corpus

@@ -22,9 +22,9 @@ from braindecode_stbalance import (
     window_table,
 )
 from braindecode_stbalance.cache import (
-    CacheError,
     CachedRecording,
     CachedWindowsDataset,
+    CacheError,
     build_cache,
     collate_windows,
     load_cache,

@@ -12,7 +12,11 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
-from braindecode.preprocessing import Preprocessor, create_fixed_length_windows, preprocess
+from braindecode.preprocessing import (
+    Preprocessor,
+    create_fixed_length_windows,
+    preprocess,
+)
 from cache_data import float16_tolerance
 
 from braindecode_stbalance import annotate_seizure_ratio

@@ -117,8 +117,8 @@ def test_readme_switch_runs_after_the_readmes_blocks(corpus, tmp_path, monkeypat
     assert load_cache(tmp_path / "train_cache").check(source) is not None
 
 
-def test_plain_loop_with_pinned_memory_and_workers(corpus):
-    source, cached = corpus
+def test_plain_training_loop_with_to_device(corpus):
+    _, cached = corpus
     sampler = BalancedSeizureSampler(cached, random_state=0)
     loader = DataLoader(cached, batch_size=8, sampler=sampler, collate_fn=collate_windows,
                         pin_memory=torch.cuda.is_available(), num_workers=0)

@@ -33,8 +33,16 @@ def _worker(rank, port, cache_path, out_path):
     from torch.nn.parallel import DistributedDataParallel
     from torch.utils.data import DataLoader
 
-    from braindecode_stbalance import BalancedSeizureSampler, DistributedBalancedSeizureSampler
-    from braindecode_stbalance.cache import FromCache, collate_windows, load_cache, to_device
+    from braindecode_stbalance import (
+        BalancedSeizureSampler,
+        DistributedBalancedSeizureSampler,
+    )
+    from braindecode_stbalance.cache import (
+        FromCache,
+        collate_windows,
+        load_cache,
+        to_device,
+    )
 
     mne.set_log_level("ERROR")
     warnings.simplefilter("ignore")

@@ -5,12 +5,18 @@
 import json
 import os
 import shutil
+
 import mne
 import pytest
 from cache_data import WINDOW, make_preprocessed, reread
 
 from braindecode_stbalance import SeizureManifest
-from braindecode_stbalance.cache import CacheError, StaleCacheError, build_cache, load_cache
+from braindecode_stbalance.cache import (
+    CacheError,
+    StaleCacheError,
+    build_cache,
+    load_cache,
+)
 
 
 @pytest.fixture
@@ -33,7 +39,7 @@ def test_up_to_date_cache_has_no_difference(built):
 
 
 def test_changed_source_file_is_named_when_opening(built):
-    source, cached, tmp_path = built
+    source, _, tmp_path = built
     path = source.datasets[1].description["path"]
     st = os.stat(path)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
@@ -67,7 +73,7 @@ def test_other_windowing_is_named(built):
 
 
 def test_changed_annotations_are_named(built):
-    source, cached, tmp_path = built
+    source, cached, _ = built
     raw = source.datasets[2].raw
     raw.set_annotations(raw.annotations + mne.Annotations([100.0], [20.0], ["seiz"],
                                                           orig_time=raw.annotations.orig_time))
@@ -92,7 +98,7 @@ def _corrupt(path, offset=-10):
 
 
 def test_damaged_or_edited_caches_raise_cache_errors(built):
-    _, cached, tmp_path = built
+    _, _, tmp_path = built
     folder = tmp_path / "cache"
     data = next(folder.glob("data-*"))
     index = json.loads((folder / "index.json").read_text())

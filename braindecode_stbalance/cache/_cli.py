@@ -277,7 +277,7 @@ def _build(args):
 
 def _check(args):
     from ..scan import scan_corpus
-    from .dataset import load_cache
+    from ._open import load_cache
 
     cached = load_cache(args.cache, check_sources=False)
     prov = cached.provenance

@@ -43,7 +43,7 @@ import numpy as np
 
 from .._atomic import atomic_write_text
 
-__all__ = ["CacheError", "FORMAT", "VERSION", "jsonable", "read_index", "write_index"]
+__all__ = ["FORMAT", "VERSION", "CacheError", "jsonable", "read_index", "write_index"]
 
 FORMAT = "stbalance-window-cache"
 VERSION = 1

@@ -28,22 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._atomic import _sync_folder, atomic_write
-from ..categories import CATEGORY_COLUMN, RATIO_COLUMN, category_array, check_full_threshold
+from .._atomic import _sync_folder
+from ..categories import check_full_threshold
 from ..facts import compute, corpus_facts
 from ..labels import LabelReport, SeizureLabels
-from ._index import (
-    DATA_PREFIX,
-    INDEX,
-    LOCK,
-    MANIFEST,
-    TMP_PREFIX,
-    WINDOWS,
-    CacheError,
-    file_sha256,
-    jsonable,
-    write_index,
-)
+from ._commit import build_lock, prepare_folder, remove_old, write_tables
+from ._index import DATA_PREFIX, TMP_PREFIX, CacheError, jsonable, write_index
 from ._signals import DTYPES, choose_scale, write_signal
 
 __all__ = ["build_cache", "build_from_sources"]
@@ -148,43 +138,6 @@ def _check_scale(scale, dtype):
     return float(scale)
 
 
-def _prepare(folder):
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise CacheError(folder, "it is a file; give a folder (new, empty or a cache).")
-    if folder.is_dir():
-        foreign = sorted(p.name for p in folder.iterdir() if p.name not in (INDEX, LOCK)
-                         and not p.name.startswith((DATA_PREFIX, TMP_PREFIX)))
-        if foreign:
-            raise CacheError(folder, f"the folder holds other files ({', '.join(foreign[:3])}"
-                             f"{', ...' if len(foreign) > 3 else ''}): build into a new or "
-                             "empty folder, or into an existing cache.")
-    folder.mkdir(parents=True, exist_ok=True)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(f"Cannot build a cache in {os.fspath(folder)!r}: not writable.")
-    return folder
-
-
-@contextlib.contextmanager
-def _locked(folder):
-    """Hold ``folder/.lock`` (flock) so that two builds never write one cache at once."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
-        return
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CacheError(folder, "another build is writing into this folder (its .lock "
-                             "is held); wait for it or build elsewhere.") from None
-        yield
-    finally:
-        os.close(fd)
-
-
 def _run(tasks, n_jobs, labels, on_error, progress):
     """Run ``_write_one`` over ``tasks``; results in task order (stops early on 'raise')."""
     from tqdm.auto import tqdm
@@ -239,7 +192,7 @@ def build_from_sources(sources, path, labels=None, full_threshold=1.0, dtype="fl
         The new cache, opened.
     """
     from ..manifest import SeizureManifest
-    from .dataset import load_cache
+    from ._open import load_cache
 
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}.")
@@ -255,8 +208,8 @@ def build_from_sources(sources, path, labels=None, full_threshold=1.0, dtype="fl
         def log(msg):
             warnings.warn(msg, UserWarning, stacklevel=4)
     labels = SeizureLabels(labels)
-    folder = _prepare(path)
-    with _locked(folder):
+    folder = prepare_folder(path)
+    with build_lock(folder):
         if scale == "auto":
             scale = 1.0 if dtype == "float32" else _probe_scale(sources, on_error)
         build_id = f"{datetime.datetime.now(datetime.timezone.utc):%Y%m%dT%H%M%S}-" \
@@ -296,7 +249,7 @@ def build_from_sources(sources, path, labels=None, full_threshold=1.0, dtype="fl
             manifest = SeizureManifest.assemble(
                 records, compute(records, fingerprints=True), full_threshold, labels.spec,
                 provenance={"made_by": "stbalance window cache", "cache": build_id})
-            document = _commit_files(tmp, manifest, frames, entries)
+            document = write_tables(tmp, manifest, frames, entries)
             data = folder / f"{DATA_PREFIX}{build_id}"
             os.rename(tmp, data)
             _sync_folder(folder)
@@ -306,7 +259,7 @@ def build_from_sources(sources, path, labels=None, full_threshold=1.0, dtype="fl
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _remove_old(folder, keep=data.name)
+        remove_old(folder, keep=data.name)
     return load_cache(folder, check_sources=False)
 
 
@@ -327,43 +280,6 @@ def _versions():
 
     return {"braindecode": braindecode.__version__, "mne": mne.__version__,
             "numpy": np.__version__, "braindecode_stbalance": __version__}
-
-
-def _commit_files(tmp, manifest, frames, entries):
-    """Write the manifest and the window table into the build folder; return their hashes."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .. import _manifest_io
-
-    codes = manifest.category_codes()
-    ratio = manifest.windows[RATIO_COLUMN].to_numpy()
-    bounds = np.concatenate([[0], np.cumsum([len(f) for f in frames])])
-    for k, md in enumerate(frames):
-        part = slice(bounds[k], bounds[k + 1])
-        if RATIO_COLUMN not in md.columns or CATEGORY_COLUMN not in md.columns:
-            md[RATIO_COLUMN] = ratio[part]
-            md[CATEGORY_COLUMN] = category_array(codes[part])
-            entries[k]["columns"] += [c for c in (RATIO_COLUMN, CATEGORY_COLUMN)
-                                      if c not in entries[k]["columns"]]
-            entries[k]["dtypes"].update({str(c): str(md[c].dtype)
-                                         for c in (RATIO_COLUMN, CATEGORY_COLUMN)})
-    try:
-        table = pa.Table.from_pandas(pd.concat(frames), preserve_index=True)
-    except (pa.ArrowException, TypeError, ValueError) as err:
-        raise ValueError(f"The window metadata cannot be stored as Parquet ({err}); drop or "
-                         "convert the column named in the message.") from None
-    atomic_write(Path(tmp) / WINDOWS, lambda f: pq.write_table(table, f, compression="zstd"))
-    _manifest_io.save(manifest, Path(tmp) / MANIFEST)
-    return {"windows": {"file": WINDOWS, "sha256": file_sha256(Path(tmp) / WINDOWS),
-                        "n_rows": int(bounds[-1])},
-            "manifest": {"file": MANIFEST, "sha256": file_sha256(Path(tmp) / MANIFEST)}}
-
-
-def _remove_old(folder, keep):
-    for p in folder.iterdir():
-        if p.name != keep and p.name.startswith((DATA_PREFIX, TMP_PREFIX)) and p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
 
 
 def build_cache(concat_ds, path, labels=None, full_threshold=1.0, dtype="float16",

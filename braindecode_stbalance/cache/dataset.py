@@ -20,12 +20,12 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import pandas as pd
 import torch
 from braindecode.datasets import BaseConcatDataset, EEGWindowsDataset
-from torch.utils.data import default_collate, get_worker_info
 
-__all__ = ["CachedRecording", "CachedWindowsDataset", "collate_windows", "load_cache"]
+from ._batch import _batch_array, _Gathered, collate_windows
+
+__all__ = ["CachedRecording", "CachedWindowsDataset"]
 
 
 class CachedRecording(EEGWindowsDataset):
@@ -116,58 +116,6 @@ class CachedRecording(EEGWindowsDataset):
         X = np.array(self.stored_signal()[:, crop[1]:crop[2]])
         out = (X, self.y[index], crop.tolist())
         return out + (self.ch_pos,) if self.return_ch_pos else out
-
-
-class _Gathered(list):
-    """The samples of one batch (tuples, ``X`` views) and the batch array they view."""
-
-    __slots__ = ("X",)
-
-
-def collate_windows(batch):
-    """Collate a batch of cached windows without copying their signals again.
-
-    :meth:`CachedWindowsDataset.__getitems__` reads a whole batch into one
-    array; this returns that array as the batch's signal and collates the
-    rest (targets, ``crop_inds``, channel positions) with
-    :func:`torch.utils.data.default_collate`, which gives the same batch with
-    one more copy. Any other batch goes to ``default_collate`` as it is, so
-    the function can serve every DataLoader.
-    :class:`~braindecode_stbalance.BalancedDataLoader` uses it for a cached
-    corpus by itself.
-
-    Parameters
-    ----------
-    batch : list
-        What the dataset returned for one batch.
-
-    Returns
-    -------
-    list
-        ``[[X], y, crop_inds, ...]``: the signal ``X`` (float16 tensor,
-        ``(batch, n_channels, n_times)``, the cache's unit) comes inside a
-        one-element list, see :class:`CachedWindowsDataset`.
-    """
-    X = getattr(batch, "X", None)
-    if X is None:
-        return default_collate(batch)
-    return [[X], *default_collate([sample[1:] for sample in batch])]
-
-
-def _batch_array(shape, dtype):
-    """The batch buffer, where the batch goes next without another copy.
-
-    Inside a DataLoader worker: shared memory (how a batch reaches the main process).
-    In the main process: pinned memory on a CUDA host (from torch's caching host
-    allocator, which recycles it: no page faults once warm; the DataLoader's pinning
-    then has nothing to copy), else a numpy allocation (Linux gives it huge pages: a
-    fraction of the page faults of ``torch.empty`` for a 60 s x 19 channel x 64 batch).
-    """
-    if get_worker_info() is not None:
-        return torch.empty(shape, dtype=getattr(torch, dtype)).share_memory_()
-    if torch.cuda.is_available():
-        return torch.empty(shape, dtype=getattr(torch, dtype), pin_memory=True)
-    return torch.from_numpy(np.empty(shape, dtype=dtype))
 
 
 class CachedWindowsDataset(BaseConcatDataset):
@@ -293,7 +241,7 @@ class CachedWindowsDataset(BaseConcatDataset):
         samples.X = X
         return samples
 
-    def skorch_params(self, sampler=None, threads=2, prefetch=4):
+    def skorch_params(self, sampler=None, threads=2, prefetch=4, device=None):
         """``EEGClassifier`` parameters that read this cache with :class:`CachedLoader`.
 
         Parameters
@@ -304,6 +252,9 @@ class CachedWindowsDataset(BaseConcatDataset):
             corpus); ``None`` keeps skorch's shuffling.
         threads, prefetch : int
             See :class:`CachedLoader`.
+        device : None | str | torch.device
+            The classifier's CUDA device, to copy batches there ahead of time
+            (see :class:`CachedLoader`); ``None`` lets skorch move them.
 
         Returns
         -------
@@ -319,6 +270,7 @@ class CachedWindowsDataset(BaseConcatDataset):
         params = {"iterator_train": CachedLoader, "iterator_valid": CachedLoader,
                   "iterator_train__threads": threads, "iterator_train__prefetch": prefetch,
                   "iterator_valid__threads": threads, "iterator_valid__prefetch": prefetch,
+                  "iterator_train__device": device, "iterator_valid__device": device,
                   "iterator_train__pin_memory": pin, "iterator_valid__pin_memory": pin}
         if sampler is not None:
             params.update(iterator_train__sampler=sampler, iterator_train__shuffle=False)
@@ -409,92 +361,3 @@ class CachedWindowsDataset(BaseConcatDataset):
                                  f"the signal of recording {i} ({ds.signal.path}) does not "
                                  "match its checksum: damaged or replaced. Rebuild the cache.")
         return self
-
-
-def _metadata(windows, bounds, i, rec):
-    """Recording ``i``'s window table as the source had it (columns, dtypes, label storage)."""
-    md = windows.iloc[bounds[i]:bounds[i + 1]]
-    if list(md.columns) != rec["columns"]:
-        md = md[rec["columns"]]
-    changed = {c: t for c, t in rec["dtypes"].items() if str(md[c].dtype) != t}
-    if changed:
-        md = md.astype(changed)
-    storage = rec.get("columns_storage")
-    if storage and isinstance(md.columns.dtype, pd.StringDtype) and (
-            md.columns.dtype.storage != storage):
-        md = md.copy(deep=False)
-        md.columns = md.columns.astype(pd.StringDtype(storage, na_value=np.nan))
-    return md
-
-
-def load_cache(path, check_sources=True):
-    """Open a window cache as a braindecode windows corpus.
-
-    Reads the index (checksum verified), the window table and the manifest;
-    the signals are memory-mapped on first read, in each process.
-
-    Parameters
-    ----------
-    path : str | pathlib.Path
-        The cache folder (what :func:`~braindecode_stbalance.cache.build_cache`
-        or ``stbalance cache build`` wrote).
-    check_sources : bool
-        Compare each recording's source file (size and modification time)
-        with the build's and raise if one changed or is missing. Pass
-        ``False`` where the sources are not reachable (e.g. a compute node
-        that sees only the cache); see :meth:`CachedWindowsDataset.check`
-        for the full comparison with a corpus.
-
-    Returns
-    -------
-    CachedWindowsDataset
-        The corpus.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` holds no cache (or only an interrupted build).
-    CacheError
-        If the cache is damaged or edited (names the file).
-    StaleCacheError
-        With ``check_sources``, naming the first recording whose source file
-        changed or is missing.
-    """
-    from ..manifest import SeizureManifest
-    from ._index import MANIFEST, WINDOWS, CacheError, read_index
-    from ._record import description_series, make_raw
-    from ._signals import SignalFile
-
-    doc = read_index(path)
-    data_dir = doc["data_dir"]
-    manifest = SeizureManifest.load(os.path.join(data_dir, MANIFEST))
-    windows = pd.read_parquet(os.path.join(data_dir, WINDOWS))
-    recordings = doc["recordings"]
-    n_per = np.array([r["n_windows"] for r in recordings], dtype=np.int64)
-    if (len(recordings) != len(manifest.recordings) or n_per.sum() != len(windows)
-            or not np.array_equal(n_per, manifest.recordings["n_windows"].to_numpy())):
-        raise CacheError(doc["folder"], "the index, window table and manifest disagree on the "
-                         "recordings and their windows. Rebuild the cache.")
-    cache = {"folder": doc["folder"], "dtype": doc["dtype"], "scale": float(doc["scale"]),
-             "labels": manifest.settings.get("labels"),
-             "full_threshold": manifest.settings.get("full_threshold"),
-             "skipped": tuple(s["path"] for s in doc.get("skipped", []))}
-    rows = manifest.recordings.to_dict("records")
-    bounds = np.concatenate([[0], np.cumsum(n_per)])
-    datasets = []
-    for i, rec in enumerate(recordings):
-        signal = SignalFile(os.path.join(data_dir, rec["file"]), doc["scale"], rec["shape"],
-                            doc["dtype"])
-        fingerprint = dict(rows[i], sha256=rec["sha256"], preprocessing=rec["preprocessing"],
-                           preprocessing_hash=rec["preprocessing_hash"])
-        ds = CachedRecording(make_raw(rec, signal), _metadata(windows, bounds, i, rec),
-                             signal, description_series(rec), fingerprint, cache)
-        ds.window_kwargs = [tuple(step) for step in rec["window_kwargs"]]
-        ds.raw_preproc_kwargs = list(rec["raw_preproc_kwargs"])
-        datasets.append(ds)
-    cached = CachedWindowsDataset(datasets)
-    cached.provenance = doc.get("provenance", {})
-    cached.skipped = pd.DataFrame(doc.get("skipped", []), columns=["path", "reason"])
-    if check_sources:
-        cached.check()
-    return cached

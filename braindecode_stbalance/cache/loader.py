@@ -35,6 +35,29 @@ def _pinned(data):
     return data
 
 
+def _to_device(batch, device, stream):
+    """Copy the signal and targets of ``batch`` to ``device`` on ``stream`` (asynchronous)."""
+    X, y, *rest = batch
+    with torch.cuda.stream(stream):
+        if isinstance(X, (list, tuple)):
+            X = type(X)(x.to(device, non_blocking=True) for x in X)
+        else:
+            X = X.to(device, non_blocking=True)
+        if isinstance(y, torch.Tensor):
+            y = y.to(device, non_blocking=True)
+    event = torch.cuda.Event()
+    event.record(stream)
+    return [X, y, *rest], event
+
+
+def _tensors(data):
+    if isinstance(data, torch.Tensor):
+        yield data
+    elif isinstance(data, (list, tuple)):
+        for d in data:
+            yield from _tensors(d)
+
+
 def _count(value, name, minimum):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
@@ -64,6 +87,11 @@ class CachedLoader(BalancedDataLoader):
         Reading threads (>= 1) when ``num_workers=0``.
     prefetch : int
         Batches read ahead (>= 1) when ``num_workers=0``.
+    device : None | str | torch.device
+        A CUDA device: also copy each batch's signal and targets there ahead
+        of time (asynchronously, on a separate CUDA stream, from pinned
+        memory), so that the training step finds them on the device. Use
+        the model's device; ``None`` (default) leaves batches in host memory.
     **kwargs
         Passed to the DataLoader (``batch_size``, ``drop_last``,
         ``pin_memory``, ``num_workers``, ...).
@@ -76,9 +104,13 @@ class CachedLoader(BalancedDataLoader):
     supported (as for any DataLoader).
     """
 
-    def __init__(self, dataset, sampler=None, shuffle=None, threads=2, prefetch=4, **kwargs):
+    def __init__(self, dataset, sampler=None, shuffle=None, threads=2, prefetch=4, device=None,
+                 **kwargs):
         self.threads = _count(threads, "threads", 1)
         self.prefetch = _count(prefetch, "prefetch", 1)
+        self.device = None if device is None else torch.device(device)
+        if self.device is not None and self.device.type != "cuda":
+            self.device = None  # host memory is where batches are already
         super().__init__(dataset, sampler=sampler, shuffle=shuffle, **kwargs)
 
     def __iter__(self):
@@ -86,23 +118,38 @@ class CachedLoader(BalancedDataLoader):
             return super().__iter__()
         return self._threaded()
 
-    def _fetch(self, indices):
+    def _fetch(self, indices, stream):
         ds = self.dataset
         getitems = getattr(ds, "__getitems__", None)
         data = getitems(indices) if getitems is not None else [ds[i] for i in indices]
         batch = self.collate_fn(data)
-        return _pinned(batch) if self.pin_memory and torch.cuda.is_available() else batch
+        if self.pin_memory or stream is not None:
+            batch = _pinned(batch) if torch.cuda.is_available() else batch
+        if stream is not None:
+            return _to_device(batch, self.device, stream)
+        return batch, None
+
+    def _ready(self, future):
+        batch, event = future.result()
+        if event is not None:  # the step's stream waits for the copy, which it now owns
+            current = torch.cuda.current_stream(self.device)
+            current.wait_event(event)
+            for t in _tensors(batch[:2]):
+                if t.is_cuda:
+                    t.record_stream(current)
+        return batch
 
     def _threaded(self):
+        stream = None if self.device is None else torch.cuda.Stream(self.device)
         with ThreadPoolExecutor(self.threads, thread_name_prefix="CachedLoader") as pool:
             pending = deque()
             try:
                 for indices in self.batch_sampler:
-                    pending.append(pool.submit(self._fetch, list(indices)))
+                    pending.append(pool.submit(self._fetch, list(indices), stream))
                     if len(pending) > self.prefetch:
-                        yield pending.popleft().result()
+                        yield self._ready(pending.popleft())
                 while pending:
-                    yield pending.popleft().result()
+                    yield self._ready(pending.popleft())
             finally:
                 for future in pending:
                     future.cancel()

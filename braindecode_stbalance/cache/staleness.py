@@ -16,6 +16,8 @@ by default.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -154,7 +156,7 @@ def differences(cached, other=None, strict=False, first_only=False):
         bounds = np.concatenate([[0], np.cumsum(other.recordings["n_windows"].to_numpy())])
         w = other.windows
         starts, stops = w["i_start_in_trial"].to_numpy(), w["i_stop_in_trial"].to_numpy()
-        windows = [(starts[a:b], stops[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        windows = [(starts[a:b], stops[a:b]) for a, b in itertools.pairwise(bounds)]
         keep = [i for i, r in enumerate(rows) if r["path"] not in skipped]
         rows, windows = [rows[i] for i in keep], [windows[i] for i in keep]
     else:
