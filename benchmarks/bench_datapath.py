@@ -43,7 +43,11 @@ import torch
 from braindecode.datasets import BaseConcatDataset, RawDataset
 from braindecode.preprocessing import create_fixed_length_windows
 
-from braindecode_stbalance import BalancedDataLoader, BalancedSeizureSampler, annotate_seizure_ratio
+from braindecode_stbalance import (
+    BalancedDataLoader,
+    BalancedSeizureSampler,
+    annotate_seizure_ratio,
+)
 from braindecode_stbalance.cache import CachedLoader, build_cache, to_device
 from braindecode_stbalance.datasets import SZCORE19
 from braindecode_stbalance.evaluation import simulate_eeg, simulate_recording_events
