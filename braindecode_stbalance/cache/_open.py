@@ -84,13 +84,13 @@ def load_cache(path, check_sources=True):
              "skipped": tuple(s["path"] for s in doc.get("skipped", []))}
     rows = manifest.recordings.to_dict("records")
     bounds = np.concatenate([[0], np.cumsum(n_per)])
-    datasets = []
+    datasets, templates = [], {}
     for i, rec in enumerate(recordings):
         signal = SignalFile(os.path.join(data_dir, rec["file"]), doc["scale"], rec["shape"],
                             doc["dtype"])
         fingerprint = dict(rows[i], sha256=rec["sha256"], preprocessing=rec["preprocessing"],
                            preprocessing_hash=rec["preprocessing_hash"])
-        ds = CachedRecording(make_raw(rec, signal), _metadata(windows, bounds, i, rec),
+        ds = CachedRecording(make_raw(rec, signal, templates), _metadata(windows, bounds, i, rec),
                              signal, description_series(rec), fingerprint, cache)
         ds.window_kwargs = [tuple(step) for step in rec["window_kwargs"]]
         ds.raw_preproc_kwargs = list(rec["raw_preproc_kwargs"])
