@@ -151,3 +151,31 @@ def test_cli_build_is_a_real_command(tree, tmp_path):
         env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"})
     assert proc.returncode == 0, proc.stderr
     assert load_cache(tmp_path / "c").check(_reference(tree)) is not None
+
+
+def test_build_from_a_szcore_bids_tree_equals_szcorebids(tmp_path, capsys):
+    from braindecode_stbalance._testing import make_szcore_tree
+    from braindecode_stbalance.datasets import SzCOREBIDS
+
+    root = tmp_path / "bids"
+    make_szcore_tree(root, n_subjects=2, runs_per_subject=1, durations=(60, 90), seed=2)
+    out = tmp_path / "cache"
+    assert main(["cache", "build", str(root), "--format", "bids", "--window", "4",
+                 "--stride", "2", "--sfreq", "32", "--out", str(out), "--quiet"]) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = SzCOREBIDS(root)
+        preprocess(corpus, [Preprocessor("resample", sfreq=32.0)])
+        ref = create_fixed_length_windows(corpus, window_size_samples=128,
+                                          window_stride_samples=64, on_last_window="overlap")
+    annotate_seizure_ratio(ref, target="binary")
+    cached = load_cache(out)
+    assert cached.diff(ref) == []
+    # descriptions are stored as JSON: braindecode's BIDSPath becomes its text
+    got, expected = cached.get_metadata(), ref.get_metadata()
+    assert (got["path"] == expected["path"].map(str)).all()
+    pd.testing.assert_frame_equal(got.drop(columns="path"), expected.drop(columns="path"))
+    x = ref[5][0]
+    assert (np.abs(cached[5][0].astype(np.float64) / cached.scale - x)
+            <= float16_tolerance(x, cached.scale)).all()
+    assert main(["cache", "check", str(out), "--root", str(root)]) == 0
