@@ -144,9 +144,10 @@ def write_signal(path, raw, scale, dtype="float16"):
     SignalOverflowError
         If a finite sample overflows float16 at ``scale``.
     ValueError
-        If the recording, though not flat, lies below float16's normal range
-        at ``scale`` (``peak * scale < 2**-4``: e.g. volts stored with
-        ``scale=1``), where the relative error bound would not hold.
+        If the recording looks like volts (``0 < peak < 2**-4``) but ``scale``
+        is below ``2**16`` (e.g. ``scale=1``): most samples would be stored
+        below float16's normal range, where the relative error bound does not
+        hold.
     """
     n_ch, n_times = len(raw.ch_names), int(raw.n_times)
     picks = np.arange(n_ch)
@@ -170,11 +171,11 @@ def write_signal(path, raw, scale, dtype="float16"):
         out.flush()
     finally:
         del out
-    if dtype == "float16" and 0 < peak * scale < VOLT_PEAK_LIMIT:
+    if dtype == "float16" and 0 < peak < VOLT_PEAK_LIMIT and scale < VOLT_SCALE / 16:
         raise ValueError(
-            f"its largest sample, {peak:g}, times the cache's scale {scale:g} is below "
-            f"{VOLT_PEAK_LIMIT:g}: float16 would lose precision (a signal in volts stored "
-            "with scale=1?). Build with scale='auto' or a larger scale.")
+            f"its largest sample, {peak:g}, looks like volts, but at the cache's scale "
+            f"{scale:g} most samples would fall below float16's normal range (2**-14) and "
+            "lose precision. Build with scale='auto' (2**20 for volts) or a larger scale.")
     _fsync(path)
     return {"shape": [n_ch, n_times], "bytes": os.path.getsize(path),
             "sha256": _file_sha256(path), "peak": peak}

@@ -112,7 +112,7 @@ def _named(source, exc):
 
 
 def _probe_scale(sources, on_error):
-    """The scale from a first block of the first recording that loads."""
+    """The scale from a first block of the first recording that loads and is not flat."""
     for source in sources:
         try:
             raw = source.load().raw
@@ -123,7 +123,8 @@ def _probe_scale(sources, on_error):
                 return 1.0  # the error is raised, naming the recording, when it is written
             continue
         x = np.abs(x[np.isfinite(x)])
-        return choose_scale(float(x.max()) if x.size else 0.0)
+        if x.size and x.max() > 0:  # a flat recording tells nothing about the unit
+            return choose_scale(float(x.max()))
     return 1.0
 
 
