@@ -63,6 +63,7 @@ _LAZY = {
 }
 
 #: Public submodules, also reachable as attributes (``braindecode_stbalance.ratio``).
-_SUBMODULES = ("datasets", "evaluation", "labels", "plots", "quotas", "ratio", "synthetic")
+_SUBMODULES = ("cache", "datasets", "evaluation", "labels", "plots", "quotas", "ratio",
+               "synthetic")
 
 __getattr__, __dir__ = attach(__name__, _LAZY, _SUBMODULES)

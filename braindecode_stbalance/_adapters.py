@@ -21,6 +21,13 @@ What is read, and why:
   braindecode does.
 - :func:`preprocess_owner`: the dataset that braindecode's ``preprocess``
   is processing when it calls a step (see its docstring).
+- ``mne.io.BaseRaw._read_segment_file``: the hook through which MNE's own
+  readers give a non-preloaded Raw its samples (:func:`raw_from_reader`), so
+  that a recording of the window cache is a genuine :class:`mne.io.Raw`
+  whose samples come from the cache.
+- ``mne.Info._unlock``: the only way to set ``info["highpass"]`` and
+  ``info["lowpass"]`` without filtering (:func:`set_filter_band`), to give a
+  cached recording the filter settings of the signal it stores.
 """
 
 # License: BSD (3-clause)
@@ -39,6 +46,8 @@ __all__ = [
     "metadata_frames",
     "mne_object",
     "preprocess_owner",
+    "raw_from_reader",
+    "set_filter_band",
     "source_path",
     "windows_kind",
 ]
@@ -253,3 +262,80 @@ def preprocess_owner(mne_obj):
     finally:
         del frame
     return None
+
+
+class _ReaderRaw(mne.io.BaseRaw):
+    """A non-preloaded Raw whose samples come from ``raw_extras[0]["reader"]``."""
+
+    def __init__(self, info, first_samp, n_times, filename, reader):
+        first_samp, n_times = int(first_samp), int(n_times)
+        super().__init__(info, preload=False, first_samps=(first_samp,),
+                         last_samps=(first_samp + n_times - 1,), filenames=(filename,),
+                         raw_extras=[{"reader": reader, "first_samp": first_samp}],
+                         orig_format="single", verbose="error")
+
+    def _read_segment_file(self, data, idx, fi, start, stop, cals, mult):
+        # MNE's reader contract (mne.io.BaseRaw._read_segment_file): fill ``data``
+        # with channels ``idx`` of samples [start, stop) of file ``fi``, numbered
+        # from the file's first sample as first_samp (MNE adds it, and keeps
+        # counting from it after a crop), calibrated by ``cals`` or, when
+        # projections apply, by ``mult``
+        extras = self._raw_extras[fi]
+        first = extras["first_samp"]
+        one = extras["reader"](start - first, stop - first)
+        if mult is not None:
+            data[:] = mult @ one[idx]
+        else:
+            data[:] = one[idx] * cals
+
+
+def raw_from_reader(info, first_samp, n_times, filename, reader):
+    """An :class:`mne.io.Raw` (not preloaded) whose samples come from ``reader``.
+
+    Built the way MNE builds its file readers: a subclass of
+    :class:`mne.io.BaseRaw` implementing ``_read_segment_file``, so
+    ``get_data``, ``load_data``, cropping, picking, filtering after
+    ``load_data`` and ``_getitem`` (what braindecode's windows call) all work.
+
+    Parameters
+    ----------
+    info : mne.Info
+        The recording's info (channel calibrations 1: ``reader`` returns
+        physical units).
+    first_samp : int
+        The recording's first sample.
+    n_times : int
+        Its number of samples.
+    filename : str | pathlib.Path
+        The file the samples come from (must exist; MNE checks it).
+    reader : callable
+        ``reader(start, stop)`` returns all channels of samples ``[start,
+        stop)`` (from the first sample) as a float64 array of shape
+        ``(n_channels, stop - start)``; picklable if the Raw is to be pickled.
+
+    Returns
+    -------
+    mne.io.BaseRaw
+        The Raw.
+    """
+    return _ReaderRaw(info, first_samp, n_times, filename, reader)
+
+
+def set_filter_band(info, highpass, lowpass):
+    """Set ``info["highpass"]``/``info["lowpass"]`` (MNE only lets filters set them).
+
+    Parameters
+    ----------
+    info : mne.Info
+        The info to change, in place.
+    highpass, lowpass : float
+        The band edges in Hz, as the stored signal was filtered.
+
+    Returns
+    -------
+    mne.Info
+        ``info``.
+    """
+    with info._unlock():
+        info["highpass"], info["lowpass"] = float(highpass), float(lowpass)
+    return info

@@ -71,7 +71,8 @@ def _identities(paths):
     return [os.path.relpath(p, common) if p else "" for p in paths]
 
 
-def diff(old_recordings, old_windows, new_rows, new_windows, strict=False, first_only=False):
+def diff(old_recordings, old_windows, new_rows, new_windows, strict=False, first_only=False,
+         name="manifest", fix=_FIX):
     """Differences between a manifest and a corpus described the same way.
 
     Parameters
@@ -90,6 +91,10 @@ def diff(old_recordings, old_windows, new_rows, new_windows, strict=False, first
         Also compare file size and modification time.
     first_only : bool
         Stop at the first difference.
+    name : str
+        What the old side is, in messages (``"manifest"``, ``"cache"``).
+    fix : str
+        The sentence that ends each message (what to do).
 
     Returns
     -------
@@ -107,31 +112,31 @@ def diff(old_recordings, old_windows, new_rows, new_windows, strict=False, first
     fields = _CHECKED + (_CHECKED_STRICT if strict else ())
 
     def add(i, path, field, old, new, what):
-        out.append(Difference(i, path, field, old, new, f"Stale manifest: {what}.{_FIX}"))
+        out.append(Difference(i, path, field, old, new, f"Stale {name}: {what}.{fix}"))
         return first_only
 
     for i in range(max(n_old, n_new)):
         if i >= n_old:
             if add(i, new_paths[i], "added", None, new_paths[i],
-                   f"recording {i} ({new_paths[i]}) was added: the manifest has {n_old} "
+                   f"recording {i} ({new_paths[i]}) was added: the {name} has {n_old} "
                    f"recordings, the corpus {n_new}"):
                 return out
             continue
         if i >= n_new:
             if add(i, old_paths[i], "removed", old_paths[i], None,
-                   f"recording {i} ({old_paths[i]}) was removed: the manifest has {n_old} "
+                   f"recording {i} ({old_paths[i]}) was removed: the {name} has {n_old} "
                    f"recordings, the corpus {n_new}"):
                 return out
             continue
         if new_ids[i] != old_ids[i] and new_paths[i] != old_paths[i]:
             if old_ids[i] not in new_ids and old_paths[i] not in new_paths:
-                field, what = "removed", f"recording {i} of the manifest ({old_paths[i]}) was removed"
+                field, what = "removed", f"recording {i} of the {name} ({old_paths[i]}) was removed"
             elif new_ids[i] not in old_ids and new_paths[i] not in old_paths:
                 field, what = "added", f"recording {i} of the corpus ({new_paths[i]}) was added"
             else:
                 field, what = "reordered", (
                     f"the recordings were reordered: index {i} is {new_paths[i]} in the corpus "
-                    f"but {old_paths[i]} in the manifest")
+                    f"but {old_paths[i]} in the {name}")
             add(i, new_paths[i], field, old_paths[i], new_paths[i], what)
             return out  # everything after a shift differs: report its cause only
         where = f"Recording {i} ({new_paths[i] or old_paths[i] or 'no file'})"
@@ -145,17 +150,17 @@ def diff(old_recordings, old_windows, new_rows, new_windows, strict=False, first
                 changed = True
                 if add(i, new_paths[i], field, old, new,
                        f"{where} changed: {field} is {new!r} in the corpus but {old!r} in "
-                       "the manifest"):
+                       f"the {name}"):
                     return out
         starts, stops = new_windows[i]
         sl = slice(offsets[i], offsets[i + 1])
         if len(starts) != sl.stop - sl.start:
             if add(i, new_paths[i], "n_windows", sl.stop - sl.start, len(starts),
                    f"{where} was re-windowed: {len(starts)} windows in the corpus, "
-                   f"{sl.stop - sl.start} in the manifest (window size/stride "
+                   f"{sl.stop - sl.start} in the {name} (window size/stride "
                    f"{int(row['window_size_samples'])}/{int(row['window_stride_samples'])} "
                    f"samples, last window {row['on_last_window'] or 'unknown'!s} in the "
-                   "manifest)"):
+                   f"{name})"):
                 return out
             continue
         bad = (starts != w_start[sl]) | (stops != w_stop[sl])
@@ -164,6 +169,6 @@ def diff(old_recordings, old_windows, new_rows, new_windows, strict=False, first
             if add(i, new_paths[i], "windows", (int(w_start[sl][j]), int(w_stop[sl][j])),
                    (int(starts[j]), int(stops[j])),
                    f"{where} was re-windowed: window {j} is [{starts[j]}, {stops[j]}) in the "
-                   f"corpus but [{w_start[sl][j]}, {w_stop[sl][j]}) in the manifest"):
+                   f"corpus but [{w_start[sl][j]}, {w_stop[sl][j]}) in the {name}"):
                 return out
     return out

@@ -9,6 +9,7 @@ Examples
     stbalance check train.parquet /data/tusz
     stbalance summary train.parquet --plot train.pdf
     stbalance score ref_bids/ hyp_bids/ --out results.json
+    stbalance cache build /data/tusz --format tusz --split train --sfreq 256 --out cache/
     stbalance demo
 """
 
@@ -225,6 +226,10 @@ def _build_parser():
 
     add_score_parser(sub)
 
+    from .cache._cli import add_cache_parser
+
+    add_cache_parser(sub)
+
     sub.add_parser(
         "demo",
         help="categorise a small synthetic corpus of real EDF files (no data needed)",
@@ -262,8 +267,8 @@ def main(argv=None):
     except ValueError:  # not in the main thread
         previous = None
     try:
-        return {"scan": _scan, "summary": _summary, "check": _check, "score": _score}[
-            args.command](args)
+        return {"scan": _scan, "summary": _summary, "check": _check, "score": _score,
+                "cache": _cache}[args.command](args)
     except KeyboardInterrupt:
         print(f"stbalance {args.command}: interrupted; nothing was written.", file=sys.stderr)
         return 130
@@ -359,6 +364,12 @@ def _score(args):
     from .evaluation._cli import run_score
 
     return run_score(args)
+
+
+def _cache(args):
+    from .cache._cli import run_cache
+
+    return run_cache(args)
 
 
 def _demo(argv):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from torch.utils.data import DataLoader
 
-from ._binding import check_targets, replaces_targets
+from ._binding import check_targets, replaces_targets, unwrap
 from .samplers import BalancedSeizureSampler
 
 __all__ = ["BalancedDataLoader"]
@@ -27,7 +27,10 @@ class BalancedDataLoader(DataLoader):
     - checks that the windows to draw have a training target (not
       braindecode's placeholder ``-1``), so a missing ``target=`` fails here
       and not inside the loss; skipped when the dataset supplies its own
-      targets (:class:`~braindecode_stbalance.DenseTargets`).
+      targets (:class:`~braindecode_stbalance.DenseTargets`);
+    - without a ``collate_fn``, takes the dataset's own (under any Subsets) if
+      it has one: a :class:`~braindecode_stbalance.cache.CachedWindowsDataset`
+      then delivers each batch as the one array it reads it into.
 
     ``len(loader)`` is then fixed for the epoch and equals the number of
     batches yielded.
@@ -55,4 +58,8 @@ class BalancedDataLoader(DataLoader):
             if not replaces_targets(dataset):
                 check_targets(*sampler._target_windows())
             shuffle = None
+        if kwargs.get("collate_fn") is None:
+            collate_fn = getattr(unwrap(dataset)[0], "collate_fn", None)
+            if collate_fn is not None:
+                kwargs["collate_fn"] = collate_fn
         super().__init__(dataset, sampler=sampler, shuffle=shuffle, **kwargs)

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 import braindecode_stbalance as pkg
+import braindecode_stbalance.cache as cache_pkg
 import braindecode_stbalance.datasets as datasets_pkg
 import braindecode_stbalance.evaluation as evaluation_pkg
 from braindecode_stbalance import labels, manifest, plots, ratio, synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 #: public module -> how docs/api.rst names its members
-PUBLIC = {pkg: "", datasets_pkg: "", evaluation_pkg: "", ratio: "ratio.", labels: "labels.", plots: "plots.",
+PUBLIC = {pkg: "", datasets_pkg: "", evaluation_pkg: "", cache_pkg: "", ratio: "ratio.", labels: "labels.", plots: "plots.",
           synthetic: "synthetic.", manifest: "manifest."}
 
 
