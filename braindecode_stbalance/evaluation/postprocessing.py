@@ -155,6 +155,11 @@ def correct_prior(probability, train_prior, target_prior):
     -------
     ndarray of float64
         The corrected probabilities.
+
+    Raises
+    ------
+    ValueError
+        If a prior is not a number in (0, 1).
     """
     for name, value in (("train_prior", train_prior), ("target_prior", target_prior)):
         value = check_real(value, name)
