@@ -75,7 +75,7 @@ def main():
                                    duration=args.minutes * 60, sfreq=sfreq, n_channels=19,
                                    seizures_per_recording=(1, 3), seed=0)
     kwargs = {"window_size_samples": int(60 * sfreq), "window_stride_samples": int(15 * sfreq),
-              "drop_last_window": False}
+              "on_last_window": "overlap"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lazy = create_fixed_length_windows(corpus, preload=False, **kwargs)

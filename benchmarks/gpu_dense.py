@@ -161,10 +161,10 @@ def main():
         warnings.simplefilter("ignore")
         train_windows = create_fixed_length_windows(
             BaseConcatDataset(corpus.datasets[n_valid:]), window_size_samples=window,
-            window_stride_samples=window // 4, drop_last_window=False)
+            window_stride_samples=window // 4, on_last_window="overlap")
         valid = create_fixed_length_windows(
             BaseConcatDataset(corpus.datasets[:n_valid]), window_size_samples=window,
-            window_stride_samples=window, drop_last_window=False)
+            window_stride_samples=window, on_last_window="overlap")
     annotate_seizure_ratio(train_windows)
     train = DenseTargets(train_windows)
     sampler = BalancedSeizureSampler(train, random_state=0)

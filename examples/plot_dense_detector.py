@@ -74,7 +74,7 @@ def windowed(names, stride):
         preprocess(recordings, [Preprocessor(to_microvolts)])
         return create_fixed_length_windows(recordings, window_size_samples=window,
                                            window_stride_samples=stride,
-                                           drop_last_window=False)
+                                           on_last_window="overlap")
 
 
 # training windows overlap (30 s, 15 s stride); validation and test recordings are cut in

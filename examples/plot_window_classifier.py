@@ -70,7 +70,7 @@ with warnings.catch_warnings():
     preprocess(corpus, [Preprocessor(to_microvolts)])  # MNE reads volts
     windows = create_fixed_length_windows(
         corpus, window_size_samples=int(10 * sfreq), window_stride_samples=int(5 * sfreq),
-        drop_last_window=False)
+        on_last_window="overlap")
 annotate_seizure_ratio(windows, target="binary")
 
 by_subject = windows.split("subject")

@@ -37,7 +37,7 @@ def simulated_windows(root, n_subjects=4, duration=600.0, seed=0, target="binary
         warnings.simplefilter("ignore")
         windows = create_fixed_length_windows(
             corpus, window_size_samples=int(WINDOW_S * SFREQ),
-            window_stride_samples=int(STRIDE_S * SFREQ), drop_last_window=False)
+            window_stride_samples=int(STRIDE_S * SFREQ), on_last_window="overlap")
     return annotate_seizure_ratio(windows, target=target), events
 
 

@@ -184,7 +184,7 @@ def test_recordings_without_bids_paths_get_subject_folders(tmp_path):
         warnings.simplefilter("ignore")
         windows = create_fixed_length_windows(corpus, window_size_samples=320,
                                               window_stride_samples=320,
-                                              drop_last_window=False)
+                                              on_last_window="overlap")
     written = write_references(windows, tmp_path / "ref", labels=["seiz"])
     assert sorted(p.relative_to(tmp_path / "ref").as_posix() for p in written) == [
         "sub-0/eeg/sub-0_task-szMonitoring_run-00_events.tsv",
@@ -207,7 +207,7 @@ def test_szcore_bids_tree_is_mirrored_and_scored(tmp_path):
         warnings.simplefilter("ignore")
         windows = create_fixed_length_windows(corpus, window_size_samples=256,
                                               window_stride_samples=128,
-                                              drop_last_window=False)
+                                              on_last_window="overlap")
     write_predictions(NeuralNet(Scripted("(B,)"), criterion=torch.nn.BCELoss).initialize(),
                       windows, tmp_path / "pred")
     result = score_tsv_trees(tmp_path / "bids", tmp_path / "pred")

@@ -49,7 +49,7 @@ def _windows(corpus, size, stride, drop_last=False):
         warnings.simplefilter("ignore")
         return create_fixed_length_windows(
             corpus, window_size_samples=size, window_stride_samples=stride,
-            drop_last_window=drop_last)
+            on_last_window="drop" if drop_last else "overlap")
 
 
 @st.composite
