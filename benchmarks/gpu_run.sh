@@ -12,8 +12,8 @@ export PYTHONPATH=$HOME/site:$PWD PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
 python3 -c "import torch, braindecode, mne, skorch; print(torch.__version__, braindecode.__version__, mne.__version__, skorch.__version__)" | tee -a "$out/gpu.txt"
 start=$SECONDS
-timeout 300 python3 benchmarks/gpu_datapath.py --out "$out/gpu_datapath.json" 2>&1 | tee "$out/gpu_datapath.log"
+timeout 240 python3 benchmarks/gpu_datapath.py --out "$out/gpu_datapath.json" 2>&1 | tee "$out/gpu_datapath.log"
 echo "gpu_datapath: $((SECONDS - start)) s" | tee -a "$out/gpu.txt"
 start=$SECONDS
-timeout 240 python3 benchmarks/gpu_dense.py --out "$out/gpu_dense.json" 2>&1 | tee "$out/gpu_dense.log"
+timeout 200 python3 benchmarks/gpu_dense.py --out "$out/gpu_dense.json" 2>&1 | tee "$out/gpu_dense.log"
 echo "gpu_dense: $((SECONDS - start)) s" | tee -a "$out/gpu.txt"
