@@ -8,7 +8,9 @@ epoch the SzCORE scoring of whole validation recordings
 read back lazily by DataLoader workers, as a real corpus is. Prints and writes
 (JSON) the epoch time, training windows/s, the split of each training step
 between waiting for data and computing (CUDA synchronised), hence whether data
-loading keeps the GPU busy, and the time of the scoring callback.
+loading keeps the GPU busy, and the time of the scoring callback; once with the
+windows read lazily from EDF by DataLoader workers, once from the window cache
+(:mod:`braindecode_stbalance.cache`, ``--no-cache`` to skip), same model and seed.
 
 On a CUDA machine, from the repository root::
 
@@ -42,6 +44,7 @@ from braindecode_stbalance import (
     SzCOREScoring,
     annotate_seizure_ratio,
 )
+from braindecode_stbalance.cache import FromCache, build_cache
 from braindecode_stbalance.synthetic import make_synthetic_corpus
 
 
@@ -103,7 +106,8 @@ class StepTimer(Callback):
         if training:
             self._last = self._now(net)
             self._compute += self._last - self._begin
-            self._n += len(batch[0])
+            x = batch[0]
+            self._n += len(x[0] if isinstance(x, (list, tuple)) else x)  # a cached batch: [X]
 
     def on_epoch_end(self, net, **kwargs):  # listed before the scoring callback
         train = self._now(net) - self._t0
@@ -133,13 +137,16 @@ def main():
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--num-workers", type=int, default=None)
     parser.add_argument("--width", type=int, default=None, help="U-Net base width")
+    parser.add_argument("--recordings", type=int, default=None, help="generated recordings")
+    parser.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="skip the run fed from the window cache")
     args = parser.parse_args()
     size = ({"recordings": 3, "minutes": 20.0, "sfreq": 64.0, "n_chans": 4, "epochs": 1,
              "batch_size": 8, "num_workers": 0, "width": 4} if args.tiny else
-            {"recordings": 12, "minutes": 60.0, "sfreq": 256.0, "n_chans": 19, "epochs": 3,
+            {"recordings": 24, "minutes": 60.0, "sfreq": 256.0, "n_chans": 19, "epochs": 3,
              "batch_size": 64, "num_workers": min(12, max((os.cpu_count() or 2) - 2, 1)),
              "width": 32})
-    for key in ("epochs", "batch_size", "num_workers", "width"):
+    for key in ("epochs", "batch_size", "num_workers", "width", "recordings"):
         if getattr(args, key) is None:
             setattr(args, key, size[key])
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -152,10 +159,10 @@ def main():
 
     sfreq, n_chans = size["sfreq"], size["n_chans"]
     t0 = time.perf_counter()
-    corpus = make_synthetic_corpus(tempfile.mkdtemp(), n_recordings=size["recordings"],
+    corpus = make_synthetic_corpus(tempfile.mkdtemp(), n_recordings=args.recordings,
                                    duration=size["minutes"] * 60, sfreq=sfreq,
                                    n_channels=n_chans, seizures_per_recording=(1, 4), seed=0)
-    n_valid = max(1, size["recordings"] // 6)
+    n_valid = max(1, args.recordings // 6)
     window = int(60 * sfreq)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -173,15 +180,46 @@ def main():
           f"epoch of {len(sampler)} windows ({sampler.quotas}); built in {t_data:.1f} s",
           flush=True)
 
+    runs = {"lazy_edf": _train(train, sampler, valid, device, args, n_chans)}
+    if args.cache:
+        t0 = time.perf_counter()
+        cached = build_cache(train_windows, os.path.join(tempfile.mkdtemp(), "cache"),
+                             progress=False)
+        t_cache = time.perf_counter() - t0
+        print(f"cache built in {t_cache:.1f} s", flush=True)
+        dense_cached = DenseTargets(cached)
+        cache_sampler = BalancedSeizureSampler(dense_cached, random_state=0)
+        runs["cache"] = _train(dense_cached, cache_sampler, valid, device, args, n_chans,
+                               cached=cached)
+        runs["cache"]["build_seconds"] = t_cache
+    result = {"device": info, "args": vars(args), "size": size, **runs["lazy_edf"],
+              "runs": runs}
+    for name, run in runs.items():
+        print(f"{name}: median {run['median_windows_per_s']:.1f} windows/s, GPU-step busy "
+              f"fraction {run['median_busy_fraction']:.3f}", flush=True)
+    if "cache" in runs:
+        print(f"cache / lazy EDF: {runs['cache']['median_windows_per_s'] / runs['lazy_edf']['median_windows_per_s']:.2f}x", flush=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1, default=float)
+
+
+def _train(train, sampler, valid, device, args, n_chans, cached=None):
+    """Train and time one data path; the same model, seed, epochs and scoring."""
     steps = StepTimer()
-    loader = {"iterator_train__num_workers": args.num_workers,
-              "iterator_train__pin_memory": device.type == "cuda",
-              "iterator_train__persistent_workers": args.num_workers > 0}
-    if args.num_workers > 0:
-        loader["iterator_train__prefetch_factor"] = 4
+    if cached is None:
+        loader = {"iterator_train__num_workers": args.num_workers,
+                  "iterator_train__pin_memory": device.type == "cuda",
+                  "iterator_train__persistent_workers": args.num_workers > 0,
+                  **sampler.skorch_params()}
+        if args.num_workers > 0:
+            loader["iterator_train__prefetch_factor"] = 4
+    else:
+        loader = cached.skorch_params(sampler, threads=4,
+                                      device=device if device.type == "cuda" else None)
     torch.manual_seed(0)
+    model = UNet1d(n_chans, args.width)
     net = EEGRegressor(
-        UNet1d(n_chans, args.width), criterion=nn.BCEWithLogitsLoss,
+        model if cached is None else FromCache(model, cached), criterion=nn.BCEWithLogitsLoss,
         optimizer=torch.optim.AdamW, lr=1e-3, batch_size=args.batch_size,
         max_epochs=args.warmup + args.epochs, train_split=None, device=device, verbose=0,
         callbacks=[("steps", steps),
@@ -189,14 +227,19 @@ def main():
                                             batch_size=args.batch_size,
                                             num_workers=args.num_workers)),
                    ("scoring_time", ScoringTimer(steps))],
-        **loader, **sampler.skorch_params())
+        **loader)
     net.fit(train, y=None)
 
     timed = steps.epochs_[args.warmup:]
     rates = [e["windows"] / e["train_seconds"] for e in timed]
     busy = [e["compute_seconds"] / (e["compute_seconds"] + e["wait_seconds"]) for e in timed]
-    result = {
-        "device": info, "args": vars(args), "size": size,
+    for e in timed:
+        print(f"{'cache' if cached is not None else 'lazy EDF'} epoch: {e['windows']} windows "
+              f"in {e['train_seconds']:.2f} s ({e['windows'] / e['train_seconds']:.1f} "
+              f"windows/s); steps: {e['compute_seconds']:.2f} s computing, "
+              f"{e['wait_seconds']:.2f} s waiting for data; SzCORE scoring "
+              f"{e['scoring_seconds']:.2f} s", flush=True)
+    return {
         "n_parameters": sum(p.numel() for p in net.module_.parameters()),
         "epochs": steps.epochs_, "history": [
             {k: v for k, v in row.items() if k.startswith("valid_") or k == "train_loss"}
@@ -206,16 +249,6 @@ def main():
         "median_epoch_seconds": statistics.median(e["train_seconds"] for e in timed),
         "median_scoring_seconds": statistics.median(e["scoring_seconds"] for e in timed),
     }
-    for e in timed:
-        print(f"epoch: {e['windows']} windows in {e['train_seconds']:.2f} s "
-              f"({e['windows'] / e['train_seconds']:.1f} windows/s); steps: "
-              f"{e['compute_seconds']:.2f} s computing, {e['wait_seconds']:.2f} s waiting for "
-              f"data; SzCORE scoring {e['scoring_seconds']:.2f} s", flush=True)
-    print(f"median {result['median_windows_per_s']:.1f} windows/s, GPU-step busy fraction "
-          f"{result['median_busy_fraction']:.3f}, {result['n_parameters']:,} parameters",
-          flush=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1, default=float)
 
 
 if __name__ == "__main__":

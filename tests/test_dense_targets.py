@@ -276,3 +276,47 @@ def test_trains_with_skorch_and_the_balanced_sampler(edf_corpus, kind):
             received.append(j)
     # both epochs are the sampler's draws, in order
     np.testing.assert_array_equal(received, np.r_[sampler.draw(0), sampler.draw(1)])
+
+
+def test_dense_targets_over_a_window_cache_keep_the_source_units(tmp_path):
+    """A cached corpus wrapped in dense targets reaches the model in the source's unit.
+
+    The cache's float16 signal travels as ``[X]`` so that braindecode does not convert it
+    on the CPU and FromCache rescales it on the device; the wrapper must keep that form
+    (it once delivered float16 arrays that braindecode turned into float32 2**20 times too
+    large).
+    """
+    import torch
+    from braindecode import EEGRegressor
+
+    from braindecode_stbalance import BalancedSeizureSampler, annotate_seizure_ratio
+    from braindecode_stbalance.cache import FromCache, build_cache
+    from braindecode_stbalance.synthetic import make_synthetic_corpus
+
+    corpus = make_synthetic_corpus(tmp_path / "edf", n_recordings=2, duration=400.0,
+                                   sfreq=64.0, seizures_per_recording=(1, 2), seed=4)
+    windows = _windows(corpus, 640, 160)
+    annotate_seizure_ratio(windows)
+    cached = build_cache(windows, tmp_path / "cache", progress=False)
+    dense = DenseTargets(cached)
+    sampler = BalancedSeizureSampler(dense, random_state=0)
+    received = []
+
+    class Identity(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            received.append(x.detach().cpu().numpy())
+            return x[:, 0] * self.w
+
+    net = EEGRegressor(FromCache(Identity(), cached), criterion=torch.nn.BCEWithLogitsLoss,
+                       max_epochs=1, train_split=None, batch_size=16, verbose=0,
+                       **cached.skorch_params(sampler))
+    net.fit(dense, y=None)
+    first = sampler.draw(0)[:16]
+    source = np.stack([np.asarray(windows[int(i)][0], np.float32) for i in first])
+    np.testing.assert_allclose(received[0], source, rtol=2**-10, atol=1e-9)
+    masks = np.stack([dense.mask(int(i)) for i in first])
+    assert dense.__getitems__(first.tolist())[3][1].tolist() == masks[3].tolist()

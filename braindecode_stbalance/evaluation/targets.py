@@ -230,9 +230,35 @@ class DenseTargets(Dataset):
         return (counts / d).astype(np.float32)
 
     def __getitem__(self, index):
-        X, _, inds = self.corpus[self._root_index(index)]
-        mask = self.mask(index)
-        return (X, mask, inds) if self.return_inds else (X, mask)
+        return self.__getitems__([index])[0]
+
+    def __getitems__(self, indices):
+        """Read a batch: the corpus' own batch, with the masks as targets.
+
+        The signal comes exactly as the corpus delivers it; a corpus with its
+        own batched read (a :class:`~braindecode_stbalance.cache.CachedWindowsDataset`,
+        whose float16 signal travels in the form
+        :class:`~braindecode_stbalance.cache.FromCache` recognises) is read
+        through it, so wrapping it in dense targets changes nothing but the
+        targets.
+
+        Parameters
+        ----------
+        indices : sequence of int
+            Positions in the wrapper.
+
+        Returns
+        -------
+        list
+            One ``(X, mask, inds)`` (or ``(X, mask)``) per index.
+        """
+        roots = [self._root_index(int(i)) for i in indices]
+        getitems = getattr(self.corpus, "__getitems__", None)
+        batch = getitems(roots) if getitems is not None else [self.corpus[r] for r in roots]
+        for k, (sample, index) in enumerate(zip(batch, indices)):
+            mask = self.mask(int(index))
+            batch[k] = (sample[0], mask, sample[2]) if self.return_inds else (sample[0], mask)
+        return batch
 
     def __repr__(self):
         return (f"{type(self).__name__}({describe_chain(self.dataset)}, "
