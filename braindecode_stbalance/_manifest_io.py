@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_write
+from ._errors import StoredFileError
 from .categories import (
     CATEGORIES,
     CATEGORY_COLUMN,
@@ -81,7 +82,7 @@ RECORDING_COLUMNS = {
 }
 
 
-class ManifestError(ValueError):
+class ManifestError(StoredFileError):
     """A manifest file (or table) that is damaged, edited or inconsistent.
 
     Parameters
@@ -97,14 +98,7 @@ class ManifestError(ValueError):
         As above.
     """
 
-    def __init__(self, path, reason):
-        self.path = None if path is None else os.fspath(path)
-        self.reason = reason
-        where = "manifest" if path is None else f"manifest {self.path}"
-        super().__init__(f"Invalid {where}: {reason}")
-
-    def __reduce__(self):
-        return type(self), (self.path, self.reason)
+    what = "manifest"
 
 
 def _stored_arrays(windows):

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from .._atomic import atomic_write_text
+from .._errors import StoredFileError
 
 __all__ = ["FORMAT", "VERSION", "CacheError", "jsonable", "read_index", "write_index"]
 
@@ -55,7 +56,7 @@ WINDOWS = "windows.parquet"
 MANIFEST = "manifest.parquet"
 
 
-class CacheError(ValueError):
+class CacheError(StoredFileError):
     """A window cache that is missing, damaged, edited or being written.
 
     Parameters
@@ -71,14 +72,7 @@ class CacheError(ValueError):
         As above.
     """
 
-    def __init__(self, path, reason):
-        self.path = None if path is None else os.fspath(path)
-        self.reason = reason
-        where = "window cache" if path is None else f"window cache {self.path}"
-        super().__init__(f"Invalid {where}: {reason}")
-
-    def __reduce__(self):
-        return type(self), (self.path, self.reason)
+    what = "window cache"
 
 
 def jsonable(value):
