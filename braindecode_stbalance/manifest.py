@@ -7,6 +7,12 @@ produced it (:attr:`SeizureManifest.settings`). It is saved as one Parquet
 file with a checksum (:mod:`braindecode_stbalance._manifest_io`, never a
 pickle) and loads in well under a second even for millions of windows, so a
 training run can start from it without touching the corpus files.
+
+The module is longer than the package's usual 400 lines because of its
+documentation: more than half of it is the numpydoc of the public class and
+its methods. The file format, building the tables, staleness and the summary
+text live in ``_manifest_io``, ``_manifest_build``, ``_manifest_diff`` and
+``_manifest_summary``.
 """
 
 # License: BSD (3-clause)

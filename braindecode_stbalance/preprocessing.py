@@ -5,6 +5,7 @@ same operation on a whole corpus is :func:`annotate_seizure_ratio`. Both read
 only the recordings' annotations and window positions, never EEG samples, so
 lazily loaded recordings stay unloaded. Both compute through
 :func:`braindecode_stbalance.facts.compute`, like the manifest and the scanner.
+Half of the module is the documentation of the step and the two functions.
 """
 
 # License: BSD (3-clause)
