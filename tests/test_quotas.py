@@ -4,6 +4,7 @@
 
 from decimal import ROUND_FLOOR, Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,3 +108,15 @@ def test_counts_by_name_and_balanced_epoch_size():
     assert balanced_epoch_size(40, 7, 5000) == 147
     assert balanced_epoch_size(40) == 40 + 12 + 100
     assert balanced_epoch_size(0, 5, 5) == 0
+
+
+# ---------------------------------------------------------------- edge cases (mutation testing)
+def test_replacement_accepts_numpy_bools():
+    for flag in (np.True_, np.False_):
+        plan = EpochPlan.from_counts((10, 10, 1), full_ratio=1.0, background_ratio=1.0,
+                                     replacement=flag)
+        assert plan.replacement is bool(flag)
+        assert plan.drawn == ((10, 10, 10) if flag else (10, 10, 1))
+    for not_a_bool in (1, np.int64(1), np.array([True]), "yes"):
+        with pytest.raises(TypeError, match="replacement must be a bool, got"):
+            EpochPlan.from_counts((10, 10, 1), replacement=not_a_bool)
