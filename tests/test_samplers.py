@@ -562,6 +562,9 @@ def test_random_state_forms_and_messages():
     # different states give different seeds (more states than a small seed range could hold)
     assert len({make(codes, random_state=np.random.RandomState(i)).seed for i in range(100)}) == 100
     assert len({make(codes, random_state=np.random.default_rng(i)).seed for i in range(200)}) == 200
+    # None: a fresh seed from the whole 64-bit range (20 draws all below 2**32: p = 2**-640)
+    fresh = [make(codes).seed for _ in range(20)]
+    assert len(set(fresh)) == 20 and max(fresh) >= 2**32 and max(fresh) < 2**64
     # parameters are stored as given (scikit-learn style)
     g = np.random.default_rng(0)
     s = make(codes, random_state=g, full_ratio=1, background_ratio=2, replacement=np.False_)
