@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import warnings
+import weakref
 from decimal import ROUND_FLOOR, Decimal
 
 import numpy as np
@@ -653,10 +654,12 @@ def test_shortage_warning_points_outside_the_package(windows):
         assert str(r[0].message).startswith("BalancedSeizureSampler: full_seizure quota is ")
 
 
-def test_binding_the_same_dataset_again_keeps_the_state(windows):
+def test_binding_the_same_dataset_again_keeps_the_state(windows, reference):
     """Re-binding the dataset a sampler is bound to changes nothing (weights, no new warning)."""
-    sub = Subset(windows, list(range(0, len(windows), 2)))
-    for data, target in ((windows, windows), (sub, sub), (windows, sub)):
+    idx = np.arange(0, len(windows), 2)
+    sub = Subset(windows, idx.tolist())
+    for data, target, cats in ((windows, windows, reference), (sub, sub, reference[idx]),
+                               (windows, sub, reference[idx])):
         with pytest.warns(UserWarning, match="only"):
             s = BalancedSeizureSampler(data, full_ratio=50.0, background_ratio=1.0,
                                        random_state=0)
@@ -672,8 +675,7 @@ def test_binding_the_same_dataset_again_keeps_the_state(windows):
             loader = BalancedDataLoader(target, sampler=s, batch_size=50)
             s.bind(target)
         assert np.array_equal(s.draw(0), before)
-        drawn_no = before[s._root_codes[s._to_root if s._to_root is not None else
-                                        slice(None)][before] == NO]
+        drawn_no = before[cats[before] == NO]
         assert drawn_no.size and drawn_no.max() < n // 2
         assert sum(len(b[0]) for b in loader) == len(s)
 
@@ -750,11 +752,14 @@ def test_manifest_sampler_bind_refusals(windows):
 
 
 def test_sampler_refuses_a_new_corpus_once_its_own_is_gone(tmp_path):
-    s = BalancedSeizureSampler(make_windows(tmp_path / "a", n_recordings=1, duration=60.0),
-                               random_state=0)
-    gc.collect()  # the corpus the sampler was built on no longer exists
+    first = make_windows(tmp_path / "a", n_recordings=1, duration=60.0)
+    n, gone = len(first), weakref.ref(first)
+    s = BalancedSeizureSampler(first, random_state=0)
+    del first
+    gc.collect()
+    assert gone() is None  # the corpus the sampler was built on no longer exists
     other = make_windows(tmp_path / "b", n_recordings=1, duration=60.0)
-    assert len(other) == s._root_codes.size
+    assert len(other) == n
     with pytest.raises(ValueError, match="built on another corpus"):
         s.bind(other)
 
