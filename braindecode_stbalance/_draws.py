@@ -78,8 +78,7 @@ def draw_weighted(pool, k, rng, weights):
     if k >= n:
         return pool
     keys = rng.standard_exponential(n)
-    with np.errstate(divide="ignore"):
-        keys = np.where(weights > 0, keys / np.where(weights > 0, weights, 1.0), np.inf)
+    keys = np.where(weights > 0, keys / np.where(weights > 0, weights, 1.0), np.inf)
     return pool[np.argpartition(keys, k - 1)[:k]] if k else pool[:0]
 
 

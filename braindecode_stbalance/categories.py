@@ -80,7 +80,7 @@ def _window_metadata(ds):
     return md
 
 
-def category_codes(values, where="the categories"):
+def category_codes(values, where):
     """Category codes (int8, see :data:`CATEGORIES`) of a ``seizure_category`` column.
 
     Parameters
@@ -144,7 +144,7 @@ def corpus_codes(concat_ds):
     """
     parts = [category_codes(_annotated_metadata(i, ds)[CATEGORY_COLUMN], RecordingName(i, ds))
              for i, ds in enumerate(concat_ds.datasets)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int8)
+    return np.concatenate(parts)
 
 
 def window_table(concat_ds):
@@ -180,7 +180,7 @@ def window_table(concat_ds):
         parts["i_stop_in_trial"].append(md["i_stop_in_trial"].to_numpy(np.int64))
         parts[RATIO_COLUMN].append(md[RATIO_COLUMN].to_numpy(np.float64))
         parts["code"].append(category_codes(md[CATEGORY_COLUMN], RecordingName(i, ds)))
-    cols = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in parts.items()}
+    cols = {k: np.concatenate(v) for k, v in parts.items()}
     codes = cols.pop("code").astype(np.int8)
     table = pd.DataFrame(cols)
     table[CATEGORY_COLUMN] = category_array(codes)
@@ -278,7 +278,6 @@ def category_counts(concat_ds, per_recording=False):
     table = table.assign(window_seizure_seconds=seconds)
     if per_recording:
         counts = pd.crosstab(table["recording"], table[CATEGORY_COLUMN], dropna=False)
-        counts = counts.reindex(columns=list(CATEGORIES), fill_value=0)
         counts.columns = [str(c) for c in counts.columns]
         out = counts.assign(
             n_windows=counts.sum(axis=1),
@@ -291,8 +290,7 @@ def category_counts(concat_ds, per_recording=False):
             "n_windows": grouped.size(),
             "window_seizure_seconds": grouped["window_seizure_seconds"].sum(),
         }
-    ).reindex(list(CATEGORIES), fill_value=0)
+    )
     out.index = pd.Index(list(CATEGORIES), name=CATEGORY_COLUMN)
-    total = out["n_windows"].sum()
-    out.insert(1, "fraction", out["n_windows"] / total if total else 0.0)
+    out.insert(1, "fraction", out["n_windows"] / out["n_windows"].sum())
     return out

@@ -163,7 +163,9 @@ class EpochPlan:
             raise ValueError(f"counts must be three numbers >= 0 (no, partial, full), got {counts}.")
         if anchor not in ANCHORS:
             raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}.")
-        if not isinstance(replacement, bool) and type(replacement).__name__ != "bool_":
+        # or a NumPy bool scalar (numpy.bool_ in NumPy 1, numpy.bool in NumPy 2)
+        numpy_bool = getattr(replacement, "dtype", None) == "?" and replacement.shape == ()
+        if not (isinstance(replacement, bool) or numpy_bool):
             raise TypeError(f"replacement must be a bool, got {replacement!r}.")
         natural_fraction = check_ratio("natural_fraction", natural_fraction)
         if natural_fraction >= 1:

@@ -269,7 +269,7 @@ class BalancedSeizureSampler(Sampler):
         return self
 
     def _setup(self, full_ratio, background_ratio, redraw, replacement, anchor, random_state,
-               natural_fraction=0.0):
+               natural_fraction):
         if redraw not in _REDRAW:
             raise ValueError(f"redraw must be one of {_REDRAW}, got {redraw!r}.")
         self.natural_fraction = natural_fraction

@@ -2,6 +2,7 @@
 
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import (
     RECORDINGS,
@@ -18,7 +19,9 @@ from braindecode_stbalance import (
     categorize,
     category_counts,
     split_by_category,
+    window_table,
 )
+from braindecode_stbalance.categories import RecordingName, category_codes
 from braindecode_stbalance.labels import LabelReport, SeizureLabels, is_seizure_label
 
 WIN, STRIDE = int(60 * SFREQ), int(15 * SFREQ)
@@ -133,3 +136,120 @@ def test_labels_validation():
     labels = SeizureLabels(["seiz"])
     assert labels(["seiz", "x"]).tolist() == labels(["seiz", "x"]).tolist() == [True, False]
     assert not hasattr(labels, "unknown")
+
+
+# ---------------------------------------------------------------- edge cases (mutation testing)
+@pytest.mark.parametrize("value, exc", [
+    ("0.5", TypeError), (True, TypeError), (np.True_, TypeError), (None, TypeError),
+    (0, ValueError), (0.0, ValueError), (-0.5, ValueError), (1.5, ValueError),
+    (np.nan, ValueError),
+])
+def test_full_threshold_validation(value, exc):
+    with pytest.raises(exc) as err:
+        categorize([0.5], value)
+    msg = str(err.value)
+    assert msg.startswith("full_threshold must be ") and "in (0, 1]" in msg
+    assert msg.endswith(f"got {value!r}.")
+
+
+def test_full_threshold_bounds_are_inclusive_of_one_only():
+    assert categorize([1.0, 0.999], 1).tolist() == [2, 1]
+    assert categorize([1e-300, 0.0], 1e-300).tolist() == [2, 0]
+
+
+def test_categorize_compares_ratios_at_their_own_precision():
+    # a float32 ratio of 0.9 is 0.8999999762 < 0.9: partial, not full
+    r32 = np.float32([0.9, 1.0, 0.0])
+    want = [brute_force_category(float(x), 0.9) for x in r32]
+    assert [CATEGORIES[c] for c in categorize(r32, 0.9)] == want == [
+        "partial_seizure", "full_seizure", "no_seizure"]
+
+
+def test_lazy_metadata_refused_with_advice(edf_corpus):
+    windows_ds = fixed_windows(edf_corpus, lazy_metadata=True, on_last_window="drop")
+    with pytest.raises(TypeError) as err:
+        split_by_category(windows_ds)
+    msg = str(err.value)
+    assert msg.startswith("This recording's window metadata is lazy")
+    assert "(windows made with lazy_metadata=True), so it has no seizure columns" in msg
+    assert msg.endswith("Re-window with lazy_metadata=False.")
+
+
+def _corrupt(ds, rows, value):
+    md = ds.metadata
+    col = md["seizure_category"].astype(object)
+    col.iloc[rows] = value
+    md["seizure_category"] = col
+
+
+def test_invalid_category_names_the_recording_row_and_value(annotated, edf_paths):
+    _corrupt(annotated.datasets[1], [3, 5], "seizure-ish")
+    for call in (lambda: split_by_category(annotated), lambda: category_counts(annotated),
+                 lambda: window_table(annotated)):
+        with pytest.raises(ValueError) as err:
+            call()
+        msg = str(err.value)
+        assert msg.startswith(f"Recording 1 (path={edf_paths[1]}): row 3 (and 1 more) has "
+                              "seizure_category='seizure-ish'; expected one of ")
+        assert str(CATEGORIES) in msg
+
+
+def test_category_codes_maps_names_not_positions():
+    # a Categorical whose categories are in another order is read by name
+    names = ["full_seizure", "no_seizure", "partial_seizure", "no_seizure"]
+    for values in (pd.Series(pd.Categorical(names, categories=sorted(CATEGORIES))),
+                   pd.Series(pd.Categorical(names, categories=list(CATEGORIES))),
+                   pd.Series(names, dtype=object), names, np.array(names)):
+        assert category_codes(values, "x").tolist() == [CATEGORIES.index(n) for n in names]
+    with pytest.raises(ValueError, match=r"^the manifest: row 0 \(and 0 more\) has "
+                                         r"seizure_category='bad'"):
+        category_codes(["bad", "no_seizure"], "the manifest")
+
+
+def test_missing_category_column_alone_is_reported(annotated, edf_paths):
+    del annotated.datasets[2].metadata["seizure_category"]  # seizure_ratio is still there
+    for call in (lambda: split_by_category(annotated), lambda: category_counts(annotated)):
+        with pytest.raises(ValueError) as err:
+            call()
+        msg = str(err.value)
+        assert msg.startswith(f"Recording 2 (path={edf_paths[2]}) has no "
+                              "'seizure_ratio'/'seizure_category' columns: annotate the corpus "
+                              "first with preprocess(concat_ds, [SeizureRatio()])")
+        assert msg.endswith(" or annotate_seizure_ratio(concat_ds).")
+
+
+def test_recording_name_describes_the_recording():
+    import mne
+    from braindecode.datasets import RawDataset
+
+    raw = mne.io.RawArray(np.zeros((1, 100)), mne.create_info(1, 10.0, "eeg"), verbose=False)
+    cases = [
+        ({"path": "/d/a.edf", "recording": "r1", "subject": 3}, "path=/d/a.edf"),
+        ({"recording": "r1", "subject": 3}, "recording=r1"),
+        ({"subject": 4, "session": "s"}, "subject=4"),
+        ({"session": "s"}, "no description"),
+        (None, "no description"),
+    ]
+    for description, want in cases:
+        ds = RawDataset(raw, description=description)
+        assert str(RecordingName(7, ds)) == f"Recording 7 ({want})"
+        assert str(RecordingName(None, ds)) == f"Recording ({want})"
+    assert str(RecordingName(0, object())) == "Recording 0 (no description)"
+
+
+def test_category_counts_with_absent_categories(edf_corpus):
+    windows_ds = fixed_windows(edf_corpus)
+    with pytest.warns(UserWarning, match="NOT counted"):
+        annotate_seizure_ratio(windows_ds, labels=["not-a-label"])  # every window: no_seizure
+    n = len(windows_ds)
+    counts = category_counts(windows_ds)
+    assert list(counts.columns) == ["n_windows", "fraction", "window_seizure_seconds"]
+    assert counts.index.name == "seizure_category" and list(counts.index) == list(CATEGORIES)
+    assert counts["n_windows"].tolist() == [n, 0, 0]
+    assert counts["fraction"].tolist() == [1.0, 0.0, 0.0]
+    assert counts["window_seizure_seconds"].tolist() == [0.0, 0.0, 0.0]
+    per_rec = category_counts(windows_ds, per_recording=True)
+    assert list(per_rec.columns) == ["n_windows", *CATEGORIES, "window_seizure_seconds"]
+    sizes = [len(ds) for ds in windows_ds.datasets]
+    assert per_rec["n_windows"].tolist() == per_rec["no_seizure"].tolist() == sizes
+    assert per_rec["partial_seizure"].tolist() == per_rec["full_seizure"].tolist() == [0] * 4

@@ -2,6 +2,8 @@
 
 # License: BSD (3-clause)
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -167,3 +169,44 @@ def test_hard_negative_mining_weights_follow_the_model(tmp_path):
     assert mining.weights_ is not None and mining.weights_[list(favoured)].min() > 1e5
     no = [i for i in sampler.draw(1) if codes[i] == NO]
     assert len(no) == sampler.quotas["no_seizure"] and set(no) <= favoured
+
+
+# ---------------------------------------------------------------- edge cases (mutation testing)
+def test_uniform_draw_defaults_and_single_window_top_up():
+    pool = np.arange(10, 15)
+    rng = np.random.default_rng(1)
+    assert np.array_equal(np.sort(draw_uniform(pool, 8, rng)), pool)  # default: no replacement
+    assert draw_uniform(np.array([7]), 3, rng, True).tolist() == [7, 7, 7]
+    assert draw_uniform(pool[:0], 3, rng, True).size == 0  # nothing to top up from
+    # the top-up draws every window of the pool, the first one included
+    extra = np.concatenate([draw_uniform(pool[:2], 12, rng, True)[2:] for _ in range(20)])
+    assert set(extra.tolist()) == {10, 11}
+    d = draw_uniform(pool, 3, rng)
+    assert d.size == 3 and np.unique(d).size == 3 and set(d) <= set(pool)
+
+
+@pytest.mark.parametrize("n", [2, 6, 40])
+def test_weighted_draw_takes_exactly_the_positive_windows_when_they_fill_the_quota(n):
+    pool = np.arange(100, 100 + n)
+    rng = np.random.default_rng(n)
+    for k in range(1, n):
+        for positive in (np.arange(k), np.arange(n - k, n), np.sort(rng.permutation(n)[:k])):
+            weights = np.zeros(n)
+            weights[positive] = rng.uniform(0.001, 1000, k)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # zero weights divide nothing
+                got = draw_weighted(pool, k, rng, weights)
+            assert sorted(got.tolist()) == pool[positive].tolist()
+    assert draw_weighted(pool, 0, rng, np.ones(n)).size == 0
+
+
+def test_weighted_draw_takes_the_heavy_windows_first():
+    # weights 1e12 against 1e-12: the k heavy windows win every draw (a key E / w of a light
+    # window is below a heavy one's only if E_light < 1e-24 E_heavy)
+    rng, layout = np.random.default_rng(0), np.random.default_rng(1)
+    pool = np.arange(300)
+    for k in (1, 2, 150, 210, 299) * 60:
+        heavy = np.sort(layout.permutation(300)[:k])
+        weights = np.full(300, 1e-12)
+        weights[heavy] = 1e12
+        assert np.array_equal(np.sort(draw_weighted(pool, k, rng, weights)), heavy)

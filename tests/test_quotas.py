@@ -4,6 +4,7 @@
 
 from decimal import ROUND_FLOOR, Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,3 +108,78 @@ def test_counts_by_name_and_balanced_epoch_size():
     assert balanced_epoch_size(40, 7, 5000) == 147
     assert balanced_epoch_size(40) == 40 + 12 + 100
     assert balanced_epoch_size(0, 5, 5) == 0
+
+
+# ---------------------------------------------------------------- edge cases (mutation testing)
+def test_replacement_accepts_numpy_bools():
+    for flag in (np.True_, np.False_):
+        plan = EpochPlan.from_counts((10, 10, 1), full_ratio=1.0, background_ratio=1.0,
+                                     replacement=flag)
+        assert plan.replacement is bool(flag)
+        assert plan.drawn == ((10, 10, 10) if flag else (10, 10, 1))
+    for not_a_bool in (1, np.int64(1), np.array([True]), "yes"):
+        with pytest.raises(TypeError, match="replacement must be a bool, got"):
+            EpochPlan.from_counts((10, 10, 1), replacement=not_a_bool)
+
+
+@pytest.mark.parametrize("name, value, exc, says", [
+    ("full_ratio", float("inf"), ValueError, "full_ratio must be finite and >= 0, got inf."),
+    ("full_ratio", "0.3", TypeError, "full_ratio must be a real number >= 0, got '0.3'."),
+    ("background_ratio", -1, ValueError, "background_ratio must be finite and >= 0, got -1.0."),
+    ("background_ratio", True, TypeError, "background_ratio must be a real number >= 0, got True."),
+    ("natural_fraction", float("nan"), ValueError, "natural_fraction must be finite and >= 0"),
+    ("natural_fraction", None, TypeError, "natural_fraction must be a real number >= 0, got None."),
+    ("natural_fraction", 1, ValueError, "natural_fraction must be in [0, 1), got 1.0."),
+])
+def test_invalid_ratios_are_named(name, value, exc, says):
+    with pytest.raises(exc) as err:
+        EpochPlan.from_counts((10, 10, 10), **{name: value})
+    assert str(err.value).startswith(says)
+
+
+def test_zero_base_message_says_what_is_missing_and_what_to_do():
+    with pytest.raises(ValueError) as err:
+        EpochPlan.from_counts((50, 0, 7))
+    msg = str(err.value)
+    assert msg.startswith("No partial_seizure windows to anchor the quotas on: the data has "
+                          "0 partial_seizure, 7 full_seizure and 50 no_seizure windows. "
+                          "Window with a smaller stride (")
+    assert "(overlapping windows give partial windows at every seizure boundary)" in msg
+    assert "annotate with a lower full_threshold, or use anchor='seizure' to anchor" in msg
+    assert msg.endswith("anchor the quotas on partial plus full windows.")
+    with pytest.raises(ValueError) as err:
+        EpochPlan.from_counts((50, 0, 0), anchor="seizure")
+    assert str(err.value).startswith("No seizure (partial or full) windows to anchor the quotas "
+                                     "on: the data has 0 partial_seizure, 0 full_seizure")
+
+
+def test_shortage_message_lists_every_shortage_and_the_hint():
+    plan = EpochPlan.from_counts((30, 20, 5))  # quotas 50 and 6 exceed 30 and 5
+    assert plan.shortage_message() == (
+        "no_seizure quota is 50 (background_ratio=2.5 x 20 base windows) but only 30 are "
+        "available; full_seizure quota is 6 (full_ratio=0.3 x 20 base windows) but only 5 are "
+        "available. Using all of them; pass replacement=True to top up by drawing with "
+        "replacement.")
+    plan = EpochPlan.from_counts((0, 20, 5), replacement=True)  # nothing to top up the no_seizure
+    assert plan.shortage_message().endswith(
+        "but only 0 are available. Using all of them; there is nothing to top up from.")
+    assert EpochPlan.from_counts((50, 20, 6)).shortage_message() == ""
+
+
+@pytest.mark.parametrize("counts, kwargs, want", [
+    ((5000, 400, 1000), {},
+     "1,520 = P + min(floor(0.3 B), F) + min(floor(2.5 B), N), B = P = 400"),
+    ((50, 400, 10), {"anchor": "seizure", "replacement": True},
+     "1,548 = P + floor(0.3 B) + floor(2.5 B), B = P + F = 410"),
+    ((5000, 400, 1000), {"natural_fraction": 0.5, "full_ratio": 0.25},
+     "3,000 = P + min(floor(0.25 B), F) + min(floor(2.5 B), N) + 1,500 natural, B = P = 400"),
+])
+def test_formula_written_out(counts, kwargs, want):
+    # worked by hand: 400 + 120 + 1000; 400 + 123 + 1025 (topped up); 2 x (400 + 100 + 1000)
+    assert EpochPlan.from_counts(counts, **kwargs).formula() == want
+
+
+def test_balanced_epoch_size_caps_by_what_is_available():
+    assert balanced_epoch_size(40, 7, 50) == 40 + 7 + 50  # quotas 12 and 100 capped
+    assert balanced_epoch_size(40, None, 50) == 40 + 12 + 50
+    assert balanced_epoch_size(40, 7, None) == 40 + 7 + 100

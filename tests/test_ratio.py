@@ -1,5 +1,8 @@
 """Interval maths against a brute-force per-sample mask (property-based)."""
 
+import pickle
+import warnings
+
 import numpy as np
 import pytest
 from conftest import brute_force_mask, brute_force_ratios
@@ -7,7 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from braindecode_stbalance.ratio import (
+    InvalidAnnotationError,
+    annotation_sample_bounds,
     count_in_windows,
+    merge_intervals,
     seizure_sample_intervals,
     window_seizure_ratio,
 )
@@ -122,3 +128,139 @@ def test_invalid_annotations_raise_with_index(onset, duration, index):
 def test_empty_window_rejected():
     with pytest.raises(ValueError, match="Window 1 is empty"):
         window_seizure_ratio([], [], 10.0, [0, 5], [5, 5])
+
+
+# ---------------------------------------------------------------- edge cases (mutation testing)
+@pytest.mark.parametrize("onset, sfreq", [
+    (0.07, 100.0),  # 0.07 * 100 = 7.000000000000001: ceil overshoots, sample 7 sits at 0.07 s
+    (1.1, 100.0),  # 110.00000000000001
+    (np.nextafter(1 / 3, 1), 3.0),  # 3 * onset rounds down to 1.0, yet sample 1 is before it
+    (np.nextafter(2 / 3, 1), 3.0),
+    (0.5, 10.0),  # an ordinary boundary on a sample time
+    (0.55, 10.0),  # an ordinary boundary between samples
+])
+def test_boundaries_where_onset_times_sfreq_rounds_across_an_integer(onset, sfreq):
+    n_times = 40
+    for duration in (1.0, 0.07, np.nextafter(1 / 3, 1)):
+        starts, stops = seizure_sample_intervals([onset], [duration], sfreq, n_times=n_times)
+        mask = brute_force_mask(n_times, sfreq, [(onset, duration)])
+        edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+        assert starts.tolist() == edges[0::2].tolist() and stops.tolist() == edges[1::2].tolist()
+
+
+def test_defaults_first_sample_zero_and_int64_results():
+    # an annotation at t = 0 marks sample 0 when first_samp is left at its default
+    starts, stops = seizure_sample_intervals([0.0], [1.0], 10.0)
+    assert starts.tolist() == [0] and stops.tolist() == [10]
+    assert starts.dtype == np.int64 and stops.dtype == np.int64
+    lo, hi = annotation_sample_bounds([0.0, 2.0], [1.0, 0.0], 10.0)
+    assert lo.tolist() == [0, 20] and hi.tolist() == [10, 20]
+    assert lo.dtype == np.int64 and hi.dtype == np.int64
+    assert window_seizure_ratio([0.0], [1.0], 10.0, [0], [20]).tolist() == [0.5]
+
+
+def test_samples_past_the_end_of_the_recording_are_not_seizure_samples():
+    # 100 samples at 10 Hz, the seizure runs to 20 s: the window [90, 110) overhangs the end
+    got = window_seizure_ratio([0.0], [20.0], 10.0, [80, 90], [100, 110], n_times=100)
+    assert got.tolist() == [1.0, 0.5]
+    # and before the first sample
+    got = window_seizure_ratio([0.0], [20.0], 10.0, [40], [60], first_samp=50, n_times=100)
+    assert got.tolist() == [0.5]
+
+
+@pytest.mark.parametrize("sfreq", [0.0, -10.0, np.inf, np.nan])
+def test_invalid_sfreq_rejected(sfreq):
+    with pytest.raises(ValueError, match=r"sfreq must be a positive finite number, got"):
+        seizure_sample_intervals([1.0], [1.0], sfreq)
+
+
+def test_mismatched_lengths_rejected():
+    with pytest.raises(ValueError, match="onset and duration must have the same length, "
+                                         "got 2 and 1"):
+        seizure_sample_intervals([1.0, 2.0], [1.0], 10.0)
+
+
+def test_missing_values_are_invalid_annotations():
+    # None (a missing value, e.g. from an object column) is NaN: reported with its index
+    with pytest.raises(InvalidAnnotationError, match="index 1") as err:
+        seizure_sample_intervals([1.0, None], [1.0, 1.0], 10.0)
+    assert err.value.index == 1
+    with pytest.raises(InvalidAnnotationError, match="index 0"):
+        seizure_sample_intervals([1.0], [None], 10.0)
+
+
+def test_huge_times_do_not_overflow_or_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow RuntimeWarning either
+        # onset * sfreq overflows float64
+        assert [a.tolist() for a in seizure_sample_intervals([1e308], [1.0], 512.0)] == [[], []]
+        # onset + duration overflows float64 (onset * sfreq does not)
+        lo, hi = annotation_sample_bounds([1e308, 1.0], [1e308, 1e308], 0.5, n_times=1000)
+        assert lo[1] == 1 and hi[1] == 1000  # a seizure from 1 s to "forever", clipped
+        assert hi[0] <= lo[0]  # nothing inside any recording
+        # a whole-recording seizure of huge finite duration
+        assert window_seizure_ratio([1.0], [1e308], 512.0, [0, 512], [1024, 1536],
+                                    n_times=2048).tolist() == [0.5, 1.0]
+
+
+def test_invalid_annotation_error_attributes_message_and_pickle():
+    err = InvalidAnnotationError(np.int64(2), np.float32(1.5), -1, recording="rec7.edf")
+    assert (err.index, err.onset, err.duration, err.recording) == (2, 1.5, -1.0, "rec7.edf")
+    assert type(err.onset) is float and type(err.duration) is float
+    assert str(err).startswith("rec7.edf: Invalid annotation at index 2: onset=1.5, duration=-1.0")
+    assert "finite and >= 0" in str(err)
+    plain = InvalidAnnotationError(0, float("nan"), 1.0)
+    assert plain.recording is None
+    assert str(plain).startswith("Invalid annotation at index 0: onset=nan")
+    for e in (err, plain):
+        clone = pickle.loads(pickle.dumps(e))
+        assert type(clone) is InvalidAnnotationError and str(clone) == str(e)
+        assert (clone.index, clone.recording) == (e.index, e.recording)
+
+
+def test_merge_intervals_keeps_the_common_dtype():
+    # samples (int) stay int; seconds (float) in either bound make both float
+    starts, stops = merge_intervals(np.array([5, 0, 3]), np.array([9, 2, 5]))
+    assert starts.dtype == stops.dtype == np.int64
+    assert starts.tolist() == [0, 3] and stops.tolist() == [2, 9]
+    starts, stops = merge_intervals(np.array([0.5]), np.array([2]))
+    assert starts.tolist() == [0.5] and stops.tolist() == [2.0] and starts.dtype == np.float64
+    starts, stops = merge_intervals(np.array([0]), np.array([1.5]))
+    assert starts.tolist() == [0.0] and stops.tolist() == [1.5] and stops.dtype == np.float64
+
+
+def test_count_in_windows_accepts_integral_float_bounds_and_returns_int64():
+    # window and interval bounds given as integral floats count like ints
+    mask = np.zeros(20, dtype=bool)
+    mask[2:5] = mask[8:12] = True
+    win_start, win_stop = np.array([0.0, 3.0, 9.0]), np.array([10.0, 4.0, 20.0])
+    want = [mask[int(a):int(b)].sum() for a, b in zip(win_start, win_stop)]
+    for starts, stops in ((np.array([2, 8]), np.array([5, 12])),
+                          (np.array([2.0, 8.0]), np.array([5.0, 12.0]))):
+        got = count_in_windows(starts, stops, win_start, win_stop)
+        assert got.tolist() == want and got.dtype == np.int64
+    empty = count_in_windows(np.array([], dtype=np.int64), np.array([], dtype=np.int64),
+                             win_start, win_stop)
+    assert empty.tolist() == [0, 0, 0] and empty.dtype == np.int64
+
+
+def test_count_in_windows_more_windows_than_one_chunk():
+    # more windows than two chunks of the batched computation (2 x 32768)
+    rng = np.random.default_rng(0)
+    n = 70_001
+    mask = rng.random(n + 64) < 0.3
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    win_start = np.arange(n)
+    win_stop = win_start + 64
+    cum = np.r_[0, np.cumsum(mask)]
+    got = count_in_windows(edges[0::2], edges[1::2], win_start, win_stop)
+    np.testing.assert_array_equal(got, cum[win_stop] - cum[win_start])
+
+
+def test_empty_window_error_names_the_first_empty_window():
+    # a one-sample window is fine; the second window is the first empty one
+    with pytest.raises(ValueError, match=r"Window 1 is empty or reversed: \[5, 5\)"):
+        window_seizure_ratio([], [], 10.0, [0, 5, 9], [1, 5, 8])
+    # bounds are reported as sample indices, whatever their array type
+    with pytest.raises(ValueError, match=r"Window 2 is empty or reversed: \[9, 8\)\.$"):
+        window_seizure_ratio([], [], 10.0, np.array([0.0, 5.0, 9.0]), np.array([1.0, 6.0, 8.0]))

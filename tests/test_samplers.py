@@ -3,18 +3,24 @@
 # License: BSD (3-clause)
 
 import copy
+import gc
 import hashlib
+import logging
 import os
+import pathlib
 import pickle
+import re
 import subprocess
 import sys
 import warnings
+import weakref
 from decimal import ROUND_FLOOR, Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from braindecode.datasets import BaseConcatDataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sampler_data import (
@@ -34,6 +40,7 @@ from braindecode_stbalance import (
     SeizureManifest,
     annotate_seizure_ratio,
 )
+from braindecode_stbalance._binding import describe_chain
 
 NO, PART, FULL = 0, 1, 2
 
@@ -464,6 +471,12 @@ def test_loader_refuses_windows_without_targets(tmp_path):
     s = BalancedSeizureSampler(w, random_state=0)
     with pytest.raises(ValueError, match=r"target is -1.*target='binary'"):
         BalancedDataLoader(w, sampler=s, batch_size=4)
+    # only the windows drawn from need targets: recording 1 has them, recording 0 not yet
+    annotate_seizure_ratio(BaseConcatDataset(w.datasets[1:]), target="binary")
+    second = Subset(w, list(range(len(w.datasets[0]), len(w))))
+    BalancedDataLoader(second, sampler=BalancedSeizureSampler(second, random_state=0), batch_size=4)
+    with pytest.raises(ValueError, match="Recording 0 has windows whose training target is -1"):
+        BalancedDataLoader(w, sampler=BalancedSeizureSampler(w, random_state=0), batch_size=4)
     annotate_seizure_ratio(w, target="category")
     BalancedDataLoader(w, sampler=BalancedSeizureSampler(w, random_state=0), batch_size=4)
 
@@ -537,3 +550,303 @@ def test_distributed_from_manifest(windows):
     assert sorted(got[0] + got[1])[: len(full)] == sorted(np.resize(full, 2 * len(got[0])))[
         : len(full)]
     assert len(got[0]) == len(got[1]) == len(shards[0])
+
+
+# ------------------------------------------------------------------ edge cases (mutation testing)
+def test_random_state_forms_and_messages():
+    codes = codes_of((20, 5, 5))
+    make = BalancedSeizureSampler.from_categories
+    # a RandomState (as a Generator) is used once to draw the seed: equal states, equal epochs
+    a = make(codes, random_state=np.random.RandomState(3))
+    b = make(codes, random_state=np.random.RandomState(3))
+    assert a.seed == b.seed and np.array_equal(a.draw(2), b.draw(2))
+    # different states give different seeds (more states than a small seed range could hold)
+    assert len({make(codes, random_state=np.random.RandomState(i)).seed for i in range(100)}) == 100
+    assert len({make(codes, random_state=np.random.default_rng(i)).seed for i in range(200)}) == 200
+    # None: a fresh seed from the whole 64-bit range (20 draws all below 2**32: p = 2**-640)
+    fresh = [make(codes).seed for _ in range(20)]
+    assert len(set(fresh)) == 20 and max(fresh) >= 2**32 and max(fresh) < 2**64
+    # parameters are stored as given (scikit-learn style)
+    g = np.random.default_rng(0)
+    s = make(codes, random_state=g, full_ratio=1, background_ratio=2, replacement=np.False_)
+    assert s.random_state is g and s.full_ratio == 1 and s.background_ratio == 2
+    assert s.replacement is np.False_ and isinstance(s.seed, int)
+    for bad, exc, says in [
+        (True, TypeError, "random_state must be None, an int or a numpy Generator, got True."),
+        (-1, ValueError, "random_state must be >= 0, got -1."),
+        ("seed", TypeError, "random_state must be None, an int, a numpy.random.Generator or a "
+                            "numpy.random.RandomState, got str."),
+    ]:
+        with pytest.raises(exc) as err:
+            make(codes, random_state=bad)
+        assert str(err.value) == says
+
+
+def test_category_codes_validation_messages():
+    make = BalancedSeizureSampler.from_categories
+    with pytest.raises(ValueError) as err:
+        make(np.zeros((2, 2), dtype=int))
+    assert "categories must be one-dimensional, got shape (2, 2)" in str(err.value)
+    for codes, row, code in (([0, 1, 3], 2, 3), (np.array([1, -1], dtype=np.int8), 1, -1),
+                             (np.array([1, 2, 9], dtype=np.uint8), 2, 9)):
+        with pytest.raises(ValueError) as err:
+            make(codes)
+        assert str(err.value) == f"categories: row {row} has code {code}; expected 0, 1 or 2."
+    with pytest.raises(ValueError) as err:
+        make(["no_seizure", "partial_seizure", "seizure-ish"])
+    assert str(err.value).startswith("categories: row 2 (and 0 more) has "
+                                     "seizure_category='seizure-ish'; expected one of")
+
+
+def test_data_type_errors_say_what_was_given(windows):
+    with pytest.raises(TypeError) as err:
+        BalancedSeizureSampler([0, 1, 2])
+    msg = str(err.value)
+    assert msg.startswith("data must be an annotated braindecode BaseConcatDataset of windows or "
+                          "a torch Subset of one, got list.")
+    assert msg.endswith("got list.") and "from_manifest" not in msg
+    with pytest.raises(TypeError) as err:
+        BalancedSeizureSampler(Subset(Subset([0, 1, 2, 3], [0, 1, 2]), [0, 1]))
+    assert str(err.value).endswith("got a Subset of list.")
+    manifest = SeizureManifest.from_dataset(windows)
+    with pytest.raises(TypeError) as err:
+        BalancedSeizureSampler(manifest)
+    assert str(err.value).endswith(
+        "got SeizureManifest. For a SeizureManifest use "
+        "BalancedSeizureSampler.from_manifest(manifest).")
+    with pytest.raises(TypeError) as err:
+        BalancedSeizureSampler.from_manifest(windows)
+    assert str(err.value) == "manifest must be a SeizureManifest, got BaseConcatDataset."
+
+
+def test_option_messages():
+    codes = codes_of((20, 5, 5))
+    with pytest.raises(ValueError) as err:
+        BalancedSeizureSampler.from_categories(codes, redraw="never")
+    assert str(err.value) == "redraw must be one of ('epoch', 'once', 'cycle'), got 'never'."
+    s = BalancedSeizureSampler.from_categories(codes, random_state=0)
+    for bad in (-1, True, 1.0, 2.5, "3", None):
+        with pytest.raises(ValueError) as err:
+            s.set_epoch(bad)
+        assert str(err.value) == f"epoch must be an int >= 0, got {bad!r}."
+    s.set_epoch(np.int64(4))
+    assert s.epoch == 4 and type(s.epoch) is int
+
+
+def test_natural_fraction_on_a_corpus(windows, reference):
+    counts = tuple(int(np.sum(reference == c)) for c in range(3))
+    balanced = sum(expected_counts(counts, 0.3, 2.5).values())
+    s = BalancedSeizureSampler(windows, natural_fraction=0.5, random_state=0)
+    assert len(s) == 2 * balanced == len(s.draw(0)) == np.unique(s.draw(0)).size
+
+
+def test_shortage_warning_points_outside_the_package(windows):
+    import braindecode_stbalance
+
+    package = pathlib.Path(braindecode_stbalance.__file__).resolve().parent
+    with pytest.warns(UserWarning) as rec:
+        BalancedSeizureSampler(windows, full_ratio=100.0, random_state=0)
+    with pytest.warns(UserWarning) as rec2:
+        BalancedSeizureSampler.from_categories(codes_of((30, 10, 1)), random_state=0)
+    for r in (rec, rec2):
+        assert len(r) == 1 and r[0].category is UserWarning
+        assert not pathlib.Path(r[0].filename).resolve().is_relative_to(package)
+        assert str(r[0].message).startswith("BalancedSeizureSampler: full_seizure quota is ")
+
+
+def test_binding_the_same_dataset_again_keeps_the_state(windows, reference):
+    """Re-binding the dataset a sampler is bound to changes nothing (weights, no new warning)."""
+    idx = np.arange(0, len(windows), 2)
+    sub = Subset(windows, idx.tolist())
+    for data, target, cats in ((windows, windows, reference), (sub, sub, reference[idx]),
+                               (windows, sub, reference[idx])):
+        with pytest.warns(UserWarning, match="only"):
+            s = BalancedSeizureSampler(data, full_ratio=50.0, background_ratio=1.0,
+                                       random_state=0)
+            if target is not data:
+                s.bind(target)
+        n = len(target)
+        weights = np.zeros(n)
+        weights[:n // 2] = 1.0  # background only from the first half
+        s.set_background_weights(weights)
+        before = s.draw(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no second shortage warning
+            loader = BalancedDataLoader(target, sampler=s, batch_size=50)
+            s.bind(target)
+        assert np.array_equal(s.draw(0), before)
+        drawn_no = before[cats[before] == NO]
+        assert drawn_no.size and drawn_no.max() < n // 2
+        assert sum(len(b[0]) for b in loader) == len(s)
+
+
+def test_from_categories_sampler_binds_and_iterates(windows, reference):
+    s = BalancedSeizureSampler.from_categories(reference, random_state=2)
+    loader = BalancedDataLoader(windows, sampler=s, batch_size=64)
+    s.set_epoch(1)
+    batches = list(loader)
+    drawn = s.draw(1)
+    assert sum(len(b[0]) for b in batches) == len(drawn) == len(s)
+    assert tally(reference, drawn) == expected_counts(
+        tuple(int(np.sum(reference == c)) for c in range(3)), 0.3, 2.5)
+    assert list(s) == s.draw(2).tolist() and s.epoch == 3  # iterating the sampler itself
+    shorter = BaseConcatDataset(windows.datasets[:2])
+    with pytest.raises(ValueError) as err:
+        BalancedDataLoader(Subset(shorter, [0, 1, 2]), sampler=s)
+    msg = str(err.value)
+    assert msg.startswith(f"BalancedSeizureSampler was built from {len(reference)} categories but "
+                          f"the DataLoader received Subset(3 windows) -> "
+                          f"BaseConcatDataset({len(shorter)} windows): pass the dataset")
+    assert msg.endswith("pass the dataset the categories describe, in their order.")
+
+
+def test_bind_refusals_name_the_dataset_and_the_remedy(windows, caplog):
+    n = len(windows)
+    s = BalancedSeizureSampler(windows, random_state=0)
+    other = BaseConcatDataset(windows.datasets)  # the same recordings, another corpus object
+    with pytest.raises(ValueError) as err:
+        s.bind(Subset(other, [0, 1]))
+    msg = str(err.value)
+    assert msg.startswith("BalancedSeizureSampler was built on another corpus than the one the "
+                          f"DataLoader received (Subset(2 windows) -> BaseConcatDataset({n} "
+                          "windows)): its indices would read the wrong windows. Build the sampler "
+                          "from the dataset you fit on (or the corpus it is a Subset of), e.g. "
+                          "BalancedSeizureSampler(train_set) with EEGClassifier(")
+    assert msg.endswith("with EEGClassifier(..., **sampler.skorch_params()).fit(train_set).")
+    train = Subset(windows, list(range(n // 3)))
+    s_train = BalancedSeizureSampler(train, random_state=0)
+    for dataset, outside in ((windows, n - n // 3), (Subset(windows, [0, n - 1, n - 2]), 2)):
+        with pytest.raises(ValueError) as err:
+            s_train.bind(dataset)
+        msg = str(err.value)
+        assert msg.startswith(f"The DataLoader received {describe_chain(dataset)}, which holds "
+                              f"{outside} window(s) outside the {n // 3} windows the "
+                              "BalancedSeizureSampler was built on (e.g. validation windows)")
+        assert msg.endswith(": build the sampler from the dataset you fit on.")
+    # a successful bind is logged with the dataset and the counts drawn from
+    inner = Subset(train, list(range(0, len(train), 2)))
+    with caplog.at_level(logging.INFO, logger="braindecode_stbalance.samplers"):
+        s_train.bind(inner)
+    (record,) = [r for r in caplog.records if r.name == "braindecode_stbalance.samplers"]
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == (f"BalancedSeizureSampler bound to {describe_chain(inner)}: "
+                                   f"{s_train.counts}")
+
+
+def test_manifest_sampler_bind_refusals(windows):
+    manifest = SeizureManifest.from_dataset(windows)
+    n = len(windows)
+    s = BalancedSeizureSampler.from_manifest(manifest, random_state=0)
+    with pytest.raises(ValueError) as err:
+        s.bind(list(range(n)))
+    assert str(err.value) == ("BalancedSeizureSampler comes from a manifest and must be bound "
+                              f"to the braindecode corpus it describes, got list({n} windows).")
+    shorter = BaseConcatDataset(windows.datasets[:2])
+    m = len(shorter)
+    with pytest.raises(ValueError) as err:
+        s.bind(Subset(shorter, [0]))
+    assert str(err.value) == (f"The manifest has {n} windows but the corpus given to the "
+                              f"DataLoader (Subset(1 windows) -> BaseConcatDataset({m} windows)) "
+                              f"has {m}: run manifest.check(corpus) to see which recording "
+                              "differs.")
+
+
+def test_sampler_refuses_a_new_corpus_once_its_own_is_gone(tmp_path):
+    first = make_windows(tmp_path / "a", n_recordings=1, duration=60.0)
+    n, gone = len(first), weakref.ref(first)
+    s = BalancedSeizureSampler(first, random_state=0)
+    del first
+    gc.collect()
+    assert gone() is None  # the corpus the sampler was built on no longer exists
+    other = make_windows(tmp_path / "b", n_recordings=1, duration=60.0)
+    assert len(other) == n
+    with pytest.raises(ValueError, match="built on another corpus"):
+        s.bind(other)
+
+
+def test_stale_categories_message_reports_the_counts(tmp_path):
+    w = make_windows(tmp_path, n_recordings=2, duration=240.0, seed=2)
+    ref = brute_force_categories(w)
+    counts = {name: int(np.sum(ref == c)) for c, name in enumerate(CATEGORIES)}
+    s = BalancedSeizureSampler(w, random_state=0)
+    with pytest.warns(UserWarning, match="NOT counted"):
+        annotate_seizure_ratio(w, labels=["not-a-label"], target="binary")  # all no_seizure
+    with pytest.raises(ValueError) as err:
+        list(s)
+    nothing = {"no_seizure": len(w), "partial_seizure": 0, "full_seizure": 0}
+    assert str(err.value) == (
+        "The corpus was re-annotated after this BalancedSeizureSampler was built: its categories "
+        f"went from {counts} to {nothing}. Build a new sampler on the re-annotated corpus.")
+    # and the other way round: a categorisation without full windows, then the real one
+    annotate_seizure_ratio(w, target="binary")
+    for ds in w.datasets:
+        col = ds.metadata["seizure_category"].astype(object)
+        ds.metadata["seizure_category"] = col.replace("full_seizure", "partial_seizure")
+    s = BalancedSeizureSampler(w, random_state=0)
+    annotate_seizure_ratio(w, target="binary")
+    merged = {"no_seizure": counts["no_seizure"],
+              "partial_seizure": counts["partial_seizure"] + counts["full_seizure"],
+              "full_seizure": 0}
+    with pytest.raises(ValueError, match=f"went from {re.escape(str(merged))} to "
+                                         f"{re.escape(str(counts))}"):
+        list(s)
+
+
+def test_background_weights_validation():
+    codes = codes_of((30, 10, 10), seed=5)
+    s = BalancedSeizureSampler.from_categories(codes, background_ratio=1.0, random_state=0)
+    for bad in (np.inf, -1.0, np.nan):
+        w = np.ones(codes.size)
+        w[3] = bad
+        with pytest.raises(ValueError) as err:
+            s.set_background_weights(w)
+        assert str(err.value) == "weights must be finite and >= 0."
+    # zeros are allowed; weights given as exact decimals act like their float values
+    no = np.flatnonzero(codes == NO)
+    w = np.zeros(codes.size)
+    w[no[:10]] = 1.0
+    s.set_background_weights(w)
+    assert set(s.draw(0)[codes[s.draw(0)] == NO]) == set(no[:10])
+    s.set_background_weights([Decimal(str(x)) for x in w])
+    assert set(s.draw(1)[codes[s.draw(1)] == NO]) == set(no[:10])
+
+
+def test_cycle_covers_the_full_windows_too_and_tops_up_with_replacement():
+    codes = codes_of((200, 20, 30), seed=6)
+    s = BalancedSeizureSampler.from_categories(codes, redraw="cycle", full_ratio=0.5,
+                                               random_state=1)
+    q = s.quotas["full_seizure"]
+    assert q == 10
+    seen = set()
+    for e in range(3):  # ceil(30 / 10) epochs: every full window once, none twice
+        d = s.draw(e)
+        full = d[codes[d] == FULL]
+        assert full.size == q and not seen & set(full.tolist())
+        seen |= set(full.tolist())
+    assert seen == set(np.flatnonzero(codes == FULL).tolist())
+    # quotas above what is available: all windows, topped up with replacement
+    s = BalancedSeizureSampler.from_categories(codes, redraw="cycle", full_ratio=3.0,
+                                               background_ratio=12.0, replacement=True,
+                                               random_state=1)
+    for e in range(2):
+        d = s.draw(e)
+        assert len(d) == len(s) == 20 + 60 + 240
+        assert tally(codes, d) == {"no_seizure": 240, "partial_seizure": 20, "full_seizure": 60}
+        for c in (NO, FULL):
+            assert set(d[codes[d] == c].tolist()) == set(np.flatnonzero(codes == c).tolist())
+
+
+def test_pickled_sampler_still_iterates(windows):
+    s = BalancedSeizureSampler(windows, random_state=5)
+    clone = pickle.loads(pickle.dumps(s))
+    assert list(clone) == s.draw(0).tolist() and clone.epoch == 1
+    clone.bind(windows)  # the corpus is not pickled: the clone binds to a corpus of its length
+    assert list(clone) == s.draw(1).tolist()
+
+
+def test_skorch_params():
+    s = BalancedSeizureSampler.from_categories(codes_of((20, 5, 5)), random_state=0)
+    params = s.skorch_params()
+    assert params == {"iterator_train": BalancedDataLoader, "iterator_train__sampler": s,
+                      "iterator_train__shuffle": False}
+    assert params["iterator_train__sampler"] is s
