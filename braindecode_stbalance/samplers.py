@@ -123,7 +123,9 @@ class BalancedSeizureSampler(Sampler):
         The base count ``B`` (see above). Use ``"seizure"`` for corpora
         windowed without overlap, where partial windows are rare.
     random_state : None | int | numpy.random.Generator | numpy.random.RandomState
-        Seed of the draws. ``None`` draws a seed once, at construction.
+        Seed of the draws. ``None`` draws a seed once, at construction. A
+        ``Generator`` gives the seed ``int(g.integers(0, 2**63))``, a
+        ``RandomState`` ``int(r.randint(0, 2**31 - 1))`` (one draw from it).
     natural_fraction : float
         Share of each epoch, in [0, 1), drawn uniformly from the windows the
         balanced part did not take, i.e. from the corpus' natural mix (mostly

@@ -850,3 +850,16 @@ def test_skorch_params():
     assert params == {"iterator_train": BalancedDataLoader, "iterator_train__sampler": s,
                       "iterator_train__shuffle": False}
     assert params["iterator_train__sampler"] is s
+
+
+def test_seed_from_a_generator_or_random_state_is_the_documented_draw(windows):
+    """Generator -> integers(0, 2**63); RandomState -> randint(0, 2**31 - 1): one draw each."""
+    g = np.random.default_rng(11)
+    expected = int(np.random.default_rng(11).integers(0, 2**63))
+    assert BalancedSeizureSampler(windows, random_state=g).seed == expected
+    assert g.integers(0, 2**63) == np.random.default_rng(11).integers(0, 2**63, size=2)[1]
+    r = np.random.RandomState(5)
+    expected = int(np.random.RandomState(5).randint(0, 2**31 - 1))
+    assert BalancedSeizureSampler(windows, random_state=r).seed == expected
+    big = np.random.default_rng(2**40)
+    assert 0 <= BalancedSeizureSampler(windows, random_state=big).seed < 2**63
