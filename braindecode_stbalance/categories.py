@@ -103,8 +103,11 @@ def category_codes(values, where):
     cat = values.array if isinstance(values, pd.Series) else values
     if isinstance(cat, pd.Categorical) and list(cat.categories) == list(CATEGORIES):
         codes = np.asarray(cat.codes)
-    else:
-        codes = pd.Categorical(np.asarray(cat, dtype=object), dtype=_CATEGORY_DTYPE).codes
+    else:  # names: look each up (pandas 4 will refuse values outside the categories)
+        names = np.asarray(cat, dtype=object)
+        lookup = {name: code for code, name in enumerate(CATEGORIES)}
+        codes = np.fromiter((lookup.get(v, -1) if isinstance(v, str) else -1 for v in names),
+                            dtype=np.int64, count=names.size)
     bad = np.flatnonzero(codes < 0)
     if bad.size:
         j = int(bad[0])
