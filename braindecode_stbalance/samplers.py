@@ -187,11 +187,13 @@ class BalancedSeizureSampler(Sampler):
                  background_ratio=DEFAULT_BACKGROUND_RATIO, redraw="epoch",
                  replacement=False, anchor="partial_seizure", random_state=None,
                  natural_fraction=0.0):
+        from .manifest import SeizureManifest
+
         root, to_root = unwrap(data)
         if not _is_corpus(root):
             what = type(data).__name__ if root is data else f"a Subset of {type(root).__name__}"
             hint = (" For a SeizureManifest use BalancedSeizureSampler.from_manifest(manifest)."
-                    if type(root).__name__ == "SeizureManifest" else "")
+                    if isinstance(root, SeizureManifest) else "")
             raise TypeError(
                 "data must be an annotated braindecode BaseConcatDataset of windows or a "
                 f"torch Subset of one, got {what}.{hint}")
