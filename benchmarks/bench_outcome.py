@@ -369,8 +369,8 @@ def figure(stats, path):
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
         ax.set_xlabel("Held-out event F1")
-        ax.set_title(f"Balancing options, window classifier, "
-                     f"{options['prevalence'].iloc[0]:.0%} prevalence")
+        ax.set_title(f"Balancing options\n(window classifier, "
+                     f"{options['prevalence'].iloc[0]:.0%} prevalence)", fontsize=10)
     save_figure(fig, path, dpi=110)
 
 
@@ -401,7 +401,18 @@ def main():
     parser.add_argument("--bids", default=None, help="run on a SzCORE/BIDS corpus instead")
     parser.add_argument("--out", default=None, help="JSON file of every run")
     parser.add_argument("--figure", default=None, help="figure file (.png, .pdf, .svg)")
+    parser.add_argument("--from-json", default=None,
+                        help="summarise (and draw) the runs of an earlier --out file; no training")
     args = parser.parse_args()
+    if args.from_json:
+        with open(args.from_json) as f:
+            results = json.load(f)["runs"]
+        stats = summarise(results)
+        for row in stats.itertuples():
+            print_line(row)
+        if args.figure:
+            figure(stats, args.figure)
+        return
     if args.quick:
         args.seeds, args.epochs, args.prevalences = 2, 3, [0.05]
     torch.set_num_threads(max(1, torch.get_num_threads()))
