@@ -574,8 +574,8 @@ def test_random_state_forms_and_messages():
     for bad, exc, says in [
         (True, TypeError, "random_state must be None, an int or a numpy Generator, got True."),
         (-1, ValueError, "random_state must be >= 0, got -1."),
-        ("seed", TypeError, "random_state must be None, an int, a numpy.random.Generator or a "
-                            "numpy.random.RandomState, got str."),
+        ("seed", TypeError, ("random_state must be None, an int, a numpy.random.Generator or "
+                             "a numpy.random.RandomState, got str.")),
     ]:
         with pytest.raises(exc) as err:
             make(codes, random_state=bad)
@@ -663,7 +663,8 @@ def test_binding_the_same_dataset_again_keeps_the_state(windows, reference):
         with pytest.warns(UserWarning, match="only"):
             s = BalancedSeizureSampler(data, full_ratio=50.0, background_ratio=1.0,
                                        random_state=0)
-            if target is not data:
+        if target is not data:
+            with pytest.warns(UserWarning, match="only"):
                 s.bind(target)
         n = len(target)
         weights = np.zeros(n)
