@@ -11,6 +11,7 @@ and benchmarks).
 
 from __future__ import annotations
 
+import numbers
 import os
 from pathlib import Path
 
@@ -75,6 +76,11 @@ def write_synthetic_edf(path, duration, sfreq, seizures, n_channels=2, seed=0,
     return path
 
 
+def _check_count(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1 (a corpus has recordings), got {value!r}.")
+
+
 def make_synthetic_corpus(root, n_recordings=8, duration=600.0, sfreq=64.0,
                           n_channels=2, seizures_per_recording=(0, 3),
                           seizure_duration=(20.0, 120.0), seed=0):
@@ -106,6 +112,7 @@ def make_synthetic_corpus(root, n_recordings=8, duration=600.0, sfreq=64.0,
         :func:`mne.io.read_raw_edf` (``preload=False``); descriptions hold
         ``path`` and ``subject``.
     """
+    _check_count("n_recordings", n_recordings)
     rng = np.random.default_rng(seed)
     datasets = []
     for i in range(n_recordings):
@@ -173,6 +180,8 @@ def make_simulated_corpus(root, n_subjects=4, recordings_per_subject=2, duration
     """
     from .evaluation import simulate_eeg, simulate_recording_events
 
+    _check_count("n_subjects", n_subjects)
+    _check_count("recordings_per_subject", recordings_per_subject)
     datasets, tables = [], []
     n_times = round(duration * sfreq)
     for i in range(n_subjects * recordings_per_subject):

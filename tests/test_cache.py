@@ -217,6 +217,12 @@ def test_refuses_foreign_folders_and_unsupported_corpora(source, tmp_path):
 
 
 def test_transform_and_changed_raw_are_refused(tmp_path, source):
+    source.datasets[1].transform = np.negative  # would be silently dropped by a cache
+    try:
+        with pytest.raises(TypeError, match=r"has a per-window transform .*negative"):
+            build_cache(source, tmp_path / "t", progress=False)
+    finally:
+        source.datasets[1].transform = None
     cached = build_cache(source, tmp_path / "c", progress=False)
     with pytest.raises(ValueError, match="per-window transform"):
         cached.transform = lambda x: x

@@ -109,7 +109,7 @@ def test_readme_switch_runs_after_the_readmes_blocks(corpus, tmp_path, monkeypat
     names = {"train_set": source, "valid_set": source, "model": _model(),
              "EEGClassifier": EEGClassifier, "predefined_split": predefined_split,
              "BalancedSeizureSampler": BalancedSeizureSampler}
-    code = code.replace("max_epochs=20", "max_epochs=1")  # the README trains 20 epochs
+    code = code.replace("max_epochs=2", "max_epochs=1")  # one epoch is enough here
     exec(compile(code, "README", "exec"), names)  # noqa: S102 - the documented snippet
     assert isinstance(names["clf"].module_, FromCache)
     assert isinstance(names["clf"].get_iterator(names["train_set"], training=True).loader,
@@ -165,3 +165,22 @@ def test_skorch_params_of_the_cache(corpus):
     assert params["iterator_train__sampler"] is sampler
     assert params["iterator_train__shuffle"] is False
     assert "iterator_train__sampler" not in cached.skorch_params()
+
+
+def test_hard_negative_mining_scores_cached_windows_as_the_sources(corpus):
+    """The callback predicts float16 cache batches through the net (FromCache), not around it."""
+    from braindecode_stbalance import HardNegativeMining
+
+    source, cached = corpus
+    sampler = BalancedSeizureSampler(cached, random_state=2)
+    background = sampler.positions("no_seizure")
+    mining = HardNegativeMining(sampler, pool_size=background.size, emphasis=10.0)
+    clf = EEGClassifier(FromCache(_model(), cached), max_epochs=1, batch_size=8, classes=[0, 1],
+                        train_split=None, verbose=0, optimizer=torch.optim.SGD, lr=0.0,
+                        callbacks=[mining], **sampler.skorch_params())
+    clf.fit(cached, y=None)
+    model = clf.module_.module.eval()  # the weights, unchanged (lr=0), on float32 windows
+    with torch.no_grad():
+        X = torch.from_numpy(np.stack([source[int(i)][0] for i in background]))
+        p = torch.softmax(model(X), dim=1)[:, 1].numpy()
+    np.testing.assert_allclose(mining.weights_[background], 1 + 10.0 * p, atol=1e-2)

@@ -176,15 +176,19 @@ def test_written_trees_score_as_szcore_scores_our_predictions(sim, tmp_path):
                                    equal_nan=True)
 
 
+def _windows_of(corpus):
+    """10 s windows at 32 Hz, no overlap (braindecode's warnings silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return create_fixed_length_windows(corpus, window_size_samples=320,
+                                           window_stride_samples=320, on_last_window="overlap")
+
+
 def test_recordings_without_bids_paths_get_subject_folders(tmp_path):
     corpus = make_synthetic_corpus(tmp_path / "edf", n_recordings=3, duration=120.0,
                                    sfreq=32.0, seizures_per_recording=(0, 1), seed=0)
     corpus.datasets[2].description["subject"] = corpus.datasets[0].description["subject"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        windows = create_fixed_length_windows(corpus, window_size_samples=320,
-                                              window_stride_samples=320,
-                                              on_last_window="overlap")
+    windows = _windows_of(corpus)
     written = write_references(windows, tmp_path / "ref", labels=["seiz"])
     assert sorted(p.relative_to(tmp_path / "ref").as_posix() for p in written) == [
         "sub-0/eeg/sub-0_task-szMonitoring_run-00_events.tsv",
@@ -240,3 +244,18 @@ def test_make_simulated_corpus(tmp_path):
     np.testing.assert_array_equal(again.datasets[3].raw.get_data(),
                                   corpus.datasets[3].raw.get_data())
     assert isinstance(corpus.datasets[0].raw, mne.io.BaseRaw)
+
+
+def test_a_sub_folder_file_without_a_bids_data_name_is_named_by_subject(tmp_path):
+    """``sub-07/eeg/sub-07_notes.edf`` has no BIDS data-file name: subject naming, no error."""
+    corpus = make_synthetic_corpus(tmp_path / "edf", n_recordings=2, duration=120.0,
+                                   sfreq=32.0, seizures_per_recording=(0, 1), seed=0)
+    corpus.datasets[0].description["path"] = str(tmp_path / "sub-07" / "eeg" / "sub-07_notes.edf")
+    corpus.datasets[1].description["path"] = str(
+        tmp_path / "bids" / "sub-07" / "eeg" / "sub-07_task-x_run-01_eeg.edf")
+    windows = _windows_of(corpus)
+    written = write_references(windows, tmp_path / "ref", labels=["seiz"])
+    subject = corpus.datasets[0].description["subject"]
+    assert sorted(p.relative_to(tmp_path / "ref").as_posix() for p in written) == sorted([
+        f"sub-{subject}/eeg/sub-{subject}_task-szMonitoring_run-00_events.tsv",
+        "sub-07/eeg/sub-07_task-x_run-01_events.tsv"])

@@ -169,3 +169,17 @@ def test_recording_events_layout():
 def test_invalid_inputs(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize(("make", "kwargs"), [
+    ("make_synthetic_corpus", {"n_recordings": 0}),
+    ("make_simulated_corpus", {"n_subjects": 0}),
+    ("make_simulated_corpus", {"recordings_per_subject": True}),
+    ("make_simulated_corpus", {"n_subjects": 1.5})])
+def test_generated_corpora_refuse_to_be_empty(tmp_path, make, kwargs):
+    from braindecode_stbalance import synthetic
+
+    name = next(iter(kwargs))
+    with pytest.raises(ValueError, match=rf"^{name} must be an int >= 1"):
+        getattr(synthetic, make)(tmp_path, **kwargs)
+    assert not any(tmp_path.iterdir())  # refused before writing anything

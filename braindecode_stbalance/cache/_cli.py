@@ -236,7 +236,23 @@ def add_cache_parser(subparsers):
 
 
 def run_cache(args):
-    """Run ``stbalance cache <action>``; returns the exit status (see the module)."""
+    """Run ``stbalance cache <action>`` on parsed arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        As parsed by the parser of :func:`add_cache_parser`
+        (``cache_command`` is ``"build"``, ``"check"``, ``"info"`` or None).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success; 1 on a data error or a stale or damaged
+        cache (``check``: the differences on stdout, other errors on stderr
+        naming the file); 2 on a usage error (no action, ``--split`` with
+        ``--format bids``, ``check`` of a cache not made by the command
+        against a corpus folder).
+    """
     action = getattr(args, "cache_command", None)
     if action is None:
         print("stbalance cache: choose an action: build, check or info "

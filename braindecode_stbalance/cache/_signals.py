@@ -26,13 +26,13 @@ size.
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import numpy as np
 
-__all__ = ["DTYPES", "RELATIVE_ERROR", "SignalFile", "choose_scale", "error_bound",
-           "write_signal"]
+from ._index import file_sha256
+
+__all__ = ["DTYPES", "SignalFile", "choose_scale", "write_signal"]
 
 #: What ``dtype=`` accepts.
 DTYPES = ("float16", "float32")
@@ -42,11 +42,7 @@ FLOAT16_MAX = 65504.0
 VOLT_SCALE = 2.0 ** 20
 #: A signal whose peak is below this is taken to be in volts.
 VOLT_PEAK_LIMIT = 2.0 ** -4
-#: Float16 rounding: relative error bound of normal numbers (half an ulp).
-RELATIVE_ERROR = 2.0 ** -11
-#: Float16 rounding: absolute error bound (in stored units) below the smallest normal.
-SUBNORMAL_ERROR = 2.0 ** -25
-#: Samples per channel read from the Raw at once while writing (bounded memory).
+#: Bytes of float64 read from the Raw per block while writing (bounded memory).
 _BLOCK_BYTES = 32 * 2 ** 20
 
 
@@ -66,35 +62,8 @@ def choose_scale(peak):
     return VOLT_SCALE if 0 < peak < VOLT_PEAK_LIMIT else 1.0
 
 
-def error_bound(x, scale):
-    """Largest possible error of the float16 copy of ``x`` stored with ``scale``.
-
-    Parameters
-    ----------
-    x : array-like
-        Values in the signal's unit.
-    scale : float
-        The cache's scale (a power of two).
-
-    Returns
-    -------
-    ndarray
-        ``max(2**-11 * |x|, 2**-25 / scale)`` element-wise.
-    """
-    return np.maximum(RELATIVE_ERROR * np.abs(np.asarray(x, np.float64)),
-                      SUBNORMAL_ERROR / scale)
-
-
 class SignalOverflowError(ValueError):
     """A signal too large for float16 at the cache's scale."""
-
-
-def _file_sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(8 * 2 ** 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync(path):
@@ -178,7 +147,7 @@ def write_signal(path, raw, scale, dtype="float16"):
             "lose precision. Build with scale='auto' (2**20 for volts) or a larger scale.")
     _fsync(path)
     return {"shape": [n_ch, n_times], "bytes": os.path.getsize(path),
-            "sha256": _file_sha256(path), "peak": peak}
+            "sha256": file_sha256(path), "peak": peak}
 
 
 class SignalFile:
@@ -229,7 +198,7 @@ class SignalFile:
 
     def sha256(self):
         """str: SHA-256 of the file now (reads all of it)."""
-        return _file_sha256(self.path)
+        return file_sha256(self.path)
 
     def __getstate__(self):
         return {"path": self.path, "scale": self.scale, "shape": self.shape,

@@ -65,6 +65,10 @@ def _check_recording(ds, name):
     if not isinstance(ds.metadata, pd.DataFrame):
         raise TypeError(f"{name} has lazy metadata (lazy_metadata=True); re-window with "
                         "lazy_metadata=False.")
+    if getattr(ds, "transform", None) is not None:
+        raise TypeError(f"{name} has a per-window transform ({ds.transform!r}), which the "
+                        "cache does not apply (windows leave it as stored float16): build it "
+                        "without the transform and apply that to the batch on the device.")
 
 
 _WORKER = {}
@@ -333,7 +337,8 @@ def build_cache(concat_ds, path, labels=None, full_threshold=1.0, dtype="float16
     Raises
     ------
     TypeError
-        If a recording is not an ``EEGWindowsDataset`` with metadata targets.
+        If a recording is not an ``EEGWindowsDataset`` with metadata targets,
+        or has a per-window ``transform``.
     CacheError
         If ``path`` is a file or a folder holding other files, or another
         build holds its lock.
@@ -345,7 +350,7 @@ def build_cache(concat_ds, path, labels=None, full_threshold=1.0, dtype="float16
     The window metadata of the cache is the corpus's; ``seizure_ratio`` and
     ``seizure_category`` are added (from ``labels``/``full_threshold``) if the
     corpus has none. Per-window ``transform`` and ``targets_from="channels"``
-    are not supported.
+    are refused (``TypeError``), not dropped.
     """
     from braindecode.datasets import BaseConcatDataset
 

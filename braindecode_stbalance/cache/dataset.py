@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from braindecode.datasets import BaseConcatDataset, EEGWindowsDataset
 
+from .. import _adapters
 from ._batch import _batch_array, _Gathered, collate_windows
 
 __all__ = ["CachedRecording", "CachedWindowsDataset"]
@@ -104,7 +105,7 @@ class CachedRecording(EEGWindowsDataset):
             If the recording's Raw was loaded or changed since the cache was
             opened.
         """
-        if self._raw.preload:
+        if _adapters.mne_object(self).preload:
             raise RuntimeError(
                 f"The Raw of cached recording {self.signal.path} was loaded (by a "
                 "preprocessing step?): the cache serves the signal it stores, not a changed "

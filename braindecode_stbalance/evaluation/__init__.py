@@ -14,12 +14,13 @@ From model outputs to the SzCORE challenge's numbers, in NumPy/SciPy/pandas
 - :func:`simulate_recording_events` / :func:`simulate_eeg`: generated EEG
   with seizures and distractors for tests and examples.
 
-Three submodules serve training and need torch and skorch, so their names are
+Four submodules serve training and need torch and skorch, so their names are
 re-exported at the top level of the package instead of here: ``targets``
 (:class:`~braindecode_stbalance.DenseTargets`), ``inference``
 (:func:`~braindecode_stbalance.predict_recordings`,
-:func:`~braindecode_stbalance.write_predictions`, ...) and ``callback``
-(:class:`~braindecode_stbalance.SzCOREScoring`).
+:func:`~braindecode_stbalance.write_predictions`, ...), ``callback``
+(:class:`~braindecode_stbalance.SzCOREScoring`) and ``hard_negatives``
+(:class:`~braindecode_stbalance.HardNegativeMining`).
 """
 
 # License: BSD (3-clause)

@@ -12,7 +12,8 @@ from pathlib import PurePath
 import numpy as np
 
 from .._binding import describe_chain, unwrap
-from ..facts import compute, corpus_facts
+from ..facts import compute, corpus_facts, record_extent
+from ._tsv import events_name
 
 _LABEL_RE = re.compile(r"[^A-Za-z0-9]")
 
@@ -57,10 +58,7 @@ class WholeRecordings:
 
     def n_times(self, i):
         """Samples of recording ``i`` (to its last window if unknown)."""
-        r = self.records[i]
-        if r.n_times is not None:
-            return int(r.n_times)
-        return int(r.stops.max()) if r.stops.size else 0
+        return record_extent(self.records[i])
 
     def windows(self, i):
         """``starts, stops`` of recording ``i``'s windows, from its first sample."""
@@ -106,8 +104,9 @@ class WholeRecordings:
     def events_keys(self):
         """Path of each recording's ``events.tsv`` relative to a BIDS-like root.
 
-        A recording read from a BIDS tree keeps its path from its ``sub-*``
-        folder on (``sub-01/ses-01/eeg/sub-01_..._eeg.edf`` gives
+        A recording read from a BIDS tree (a ``sub-*`` folder above it, a
+        ``sub-*_<eeg|ieeg|meg>.<ext>`` file name) keeps its path from its
+        ``sub-*`` folder on (``sub-01/ses-01/eeg/sub-01_..._eeg.edf`` gives
         ``sub-01/ses-01/eeg/sub-01_..._events.tsv``); any other recording is
         ``sub-<subject>/eeg/sub-<subject>_task-szMonitoring_run-<k>_events.tsv``
         with ``<subject>`` its subject's letters and digits and ``<k>`` its
@@ -121,8 +120,11 @@ class WholeRecordings:
             folders = path.parts[:-1]
             subs = [k for k, part in enumerate(folders) if part.startswith("sub-")]
             if subs and path.name.startswith("sub-"):
-                keys.append(PurePath(*path.parts[subs[-1]:]).as_posix())
-                continue
+                try:
+                    keys.append(events_name(PurePath(*path.parts[subs[-1]:])).as_posix())
+                    continue
+                except ValueError:  # not a BIDS data file name: named as any other recording
+                    pass
             label = _LABEL_RE.sub("", subject) or str(i)
             run = runs.get(label, 0)
             runs[label] = run + 1

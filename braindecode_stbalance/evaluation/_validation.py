@@ -44,7 +44,7 @@ def check_real(value, name, minimum=None, allow_equal=True):
 
 
 def check_mask(mask, name="mask"):
-    """Return a 1-D boolean copy-free view of ``mask`` (bool, or integers 0/1)."""
+    """Return ``mask`` as a 1-D boolean array (bool: as is; integers 0/1: a boolean copy)."""
     arr = np.asarray(mask)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D per-sample mask, got an array of shape "

@@ -9,9 +9,9 @@ import numbers
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-from torch.utils.data import Subset
+from torch.utils.data import DataLoader, Subset
 
-from .inference import seizure_probability
+from .inference import _collate_signals, seizure_probability
 
 __all__ = ["HardNegativeMining"]
 
@@ -104,18 +104,14 @@ class HardNegativeMining(Callback):
         self.sampler.set_background_weights(self.weights_)
 
     def _predict(self, net, subset):
-        loader = torch.utils.data.DataLoader(subset, batch_size=self.batch_size, shuffle=False)
-        module = net.module_
-        was_training = module.training
-        module.eval()
-        device = next(module.parameters()).device
+        # as predict_recordings: the net's own evaluation step (eval mode, no gradients,
+        # inputs moved to net.device, float16 cache batches as its module expects them)
+        loader = DataLoader(subset, batch_size=self.batch_size, shuffle=False,
+                            collate_fn=_collate_signals)
         out = []
-        try:
-            with torch.no_grad():
-                for batch in loader:
-                    x = batch[0] if isinstance(batch, (tuple, list)) else batch
-                    p = seizure_probability(module(x.to(device).float()), self.dense, self.output)
-                    out.append(p.reshape(p.shape[0], -1).max(axis=1) if self.dense else p)
-        finally:
-            module.train(was_training)
+        with torch.no_grad():
+            for X in loader:
+                p = seizure_probability(net.evaluation_step((X, None), training=False),
+                                        self.dense, self.output)
+                out.append(p.reshape(p.shape[0], -1).max(axis=1) if self.dense else p)
         return np.concatenate(out).astype(np.float64)

@@ -18,6 +18,7 @@ import torch
 from torch.utils.data import DataLoader, default_collate
 
 from ._recordings import WholeRecordings
+from ._tsv import runs
 from .events import write_prediction_tree
 from .postprocessing import correct_prior, postprocess
 from .stitching import stitch_windows
@@ -43,7 +44,32 @@ def _collate_signals(items):
 
 
 def seizure_probability(out, dense=False, output="logits"):
-    """Seizure probability from a batch of model outputs (see :func:`predict_recordings`)."""
+    """Seizure probability from a batch of model outputs (see :func:`predict_recordings`).
+
+    Parameters
+    ----------
+    out : torch.Tensor | tuple of torch.Tensor
+        The module's output for one batch (of a tuple, the first element, as
+        skorch's ``predict_proba`` takes it): ``(batch,)`` or ``(batch, 1)``
+        seizure scores, or ``(batch, n_classes)`` class scores (class 0 is
+        "no seizure"); with ``dense`` one more, last, time axis.
+    dense : bool
+        Per-sample outputs (a time axis).
+    output : "logits" | "probabilities"
+        What the scores are: logits go through a sigmoid (one score) or a
+        softmax (class scores).
+
+    Returns
+    -------
+    ndarray of float
+        ``P(seizure)`` per window, ``(batch,)`` (``(batch, time)`` if
+        ``dense``); for class scores ``1 - P(class 0)``.
+
+    Raises
+    ------
+    ValueError
+        If the output has another number of dimensions.
+    """
     if isinstance(out, (tuple, list)):
         out = out[0]  # as skorch's predict_proba: the first output
     out = torch.as_tensor(out).detach().float()
@@ -199,8 +225,7 @@ def reference_masks(recordings, labels=None):
 
 def _confidence(trace, mask):
     """Mean probability of each detected event (in time order)."""
-    edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    starts, stops = runs(mask)
     values = [float(np.nanmean(trace[a:b])) if np.isfinite(trace[a:b]).any() else 0.0
               for a, b in zip(starts, stops)]
     return np.clip(values, 0.0, 1.0) if values else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import binary_closing, binary_opening
 
+from ._tsv import cover, runs
 from ._validation import check_int, check_real, check_sfreq
 
 __all__ = ["correct_prior", "postprocess"]
@@ -118,17 +119,12 @@ def postprocess(probability, sfreq, threshold=0.8, structure_size=5, min_duratio
 def _remove_short_events(mask, min_samples):
     """Clear runs of True shorter than ``min_samples`` (reference loop semantics)."""
     n = mask.size
-    edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)
+    starts, stops = runs(mask)
     short = (stops - starts) < min_samples
     short &= starts != n - 1  # the reference never examines a run starting at the last sample
     if not short.any():
         return mask
-    cover = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(cover, starts[short], 1)
-    np.add.at(cover, stops[short], -1)
-    return mask & (np.cumsum(cover[:-1]) == 0)
+    return mask & ~cover(starts[short], stops[short], n)
 
 
 def correct_prior(probability, train_prior, target_prior):

@@ -150,22 +150,14 @@ class DenseTargets(Dataset):
 
     def _index_windows(self, records, computed):
         """Windows and seizure intervals of all recordings on one global sample axis."""
-        n = len(records)
-        extent = np.array([_extent(r) for r in records], dtype=np.int64)
-        origin = np.zeros(n, dtype=np.int64)  # recordings one sample apart: never merge
-        np.cumsum(extent[:-1] + 1, out=origin[1:])
-        starts, stops, sz_starts, sz_stops = [], [], [], []
-        for i, r in enumerate(records):
-            starts.append(r.starts.astype(np.int64) + origin[i])
-            stops.append(r.stops.astype(np.int64) + origin[i])
-            a, b = computed.intervals(i)
-            sz_starts.append(a + origin[i])
-            sz_stops.append(b + origin[i])
+        # compute's global axis: recordings one sample apart, so seizures never merge
+        shift = np.repeat(computed.origin, np.diff(computed.offsets))
         empty = np.zeros(0, dtype=np.int64)
-        self._starts = np.concatenate(starts) if n else empty
-        self._stops = np.concatenate(stops) if n else empty
-        self._sz_starts = np.concatenate(sz_starts) if n else empty
-        self._sz_stops = np.concatenate(sz_stops) if n else empty
+        self._starts = np.concatenate([r.starts for r in records]).astype(np.int64) + shift \
+            if records else empty
+        self._stops = np.concatenate([r.stops for r in records]).astype(np.int64) + shift \
+            if records else empty
+        self._sz_starts, self._sz_stops = computed.seizure_intervals
         if self._starts.size != len(self.corpus):
             raise ValueError(f"the corpus has {len(self.corpus)} windows but its recordings' "
                              f"metadata describe {self._starts.size}.")
@@ -266,7 +258,4 @@ class DenseTargets(Dataset):
                 f"return_inds={self.return_inds})")
 
 
-def _extent(record):
-    if record.n_times is not None:
-        return int(record.n_times)
-    return int(record.stops.max()) if record.stops.size else 0
+
