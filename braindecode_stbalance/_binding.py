@@ -26,6 +26,8 @@ import weakref
 import numpy as np
 from torch.utils.data import Subset
 
+from .categories import RecordingName
+
 __all__ = ["check_targets", "describe_chain", "replaces_targets", "unwrap", "weak"]
 
 
@@ -155,7 +157,8 @@ def check_targets(root, root_indices):
         first = y[0]
         if np.ndim(first) == 0 and -1 in y:
             raise ValueError(
-                f"Recording {int(i)} has windows whose training target is -1, the placeholder "
+                f"{RecordingName(int(i), ds)} has windows whose training target is -1, the "
+                "placeholder "
                 "braindecode's create_fixed_length_windows gives windows without a target "
                 "(a classifier would fail in its loss). Set the targets when annotating: "
                 "preprocess(windows, [SeizureRatio(target='binary')]) (or target='category', "

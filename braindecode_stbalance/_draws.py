@@ -7,7 +7,8 @@
   sampling, by Efraimidis and Spirakis' exponential keys); used for hard-negative
   emphasis;
 - :func:`draw_cycle`: epochs walk through a permutation of the category, so every
-  window is drawn once per cycle of ``ceil(n / k)`` epochs before any repeats.
+  window is drawn at least once per cycle of ``ceil(n / k)`` epochs (the last epoch
+  of a cycle tops up its quota from the cycle's other windows).
 """
 
 # License: BSD (3-clause)
@@ -56,7 +57,8 @@ def draw_weighted(pool, k, rng, weights):
     to its weight (successive sampling): window ``i`` gets the key
     ``E_i / w_i`` with ``E_i`` a standard exponential, and the ``k`` smallest keys
     win (Efraimidis and Spirakis, 2006). Windows of weight 0 are drawn only when
-    fewer than ``k`` windows have a positive weight.
+    fewer than ``k`` windows have a positive weight: then all positive-weight
+    windows and a uniformly random subset of the weight-0 ones.
 
     Parameters
     ----------
@@ -77,9 +79,14 @@ def draw_weighted(pool, k, rng, weights):
     n = pool.size
     if k >= n:
         return pool
-    keys = rng.standard_exponential(n)
-    keys = np.where(weights > 0, keys / np.where(weights > 0, weights, 1.0), np.inf)
-    return pool[np.argpartition(keys, k - 1)[:k]] if k else pool[:0]
+    positive = weights > 0
+    m = int(positive.sum())
+    if k > m:  # every positive weight, and the rest uniformly among weight 0
+        return np.concatenate([pool[positive], draw_uniform(pool[~positive], k - m, rng)])
+    if k == 0:
+        return pool[:0]
+    keys = rng.standard_exponential(m) / weights[positive]
+    return pool[positive][np.argpartition(keys, k - 1)[:k]]
 
 
 def draw_cycle(pool, k, seed, stream, epoch):

@@ -53,9 +53,18 @@ def categorize(seizure_ratio, full_threshold=1.0):
     codes : ndarray of int8
         0 (``"no_seizure"``, ratio == 0), 2 (``"full_seizure"``) or 1
         (``"partial_seizure"``); index into :data:`CATEGORIES`.
+
+    Raises
+    ------
+    ValueError
+        If a ratio is NaN or outside [0, 1] (the first such row is named).
     """
     full_threshold = check_full_threshold(full_threshold)
     r = np.asarray(seizure_ratio, dtype=np.float64)
+    bad = np.flatnonzero(~((r >= 0) & (r <= 1)))  # NaN included
+    if bad.size:
+        raise ValueError(f"seizure ratios must be in [0, 1]: row {int(bad[0])} (and "
+                         f"{bad.size - 1} more) is {r.flat[bad[0]]!r}.")
     codes = np.ones(r.shape, dtype=np.int8)
     codes[r == 0] = 0
     codes[r >= full_threshold] = 2
@@ -67,13 +76,13 @@ def category_array(codes):
     return pd.Categorical.from_codes(codes, dtype=_CATEGORY_DTYPE)
 
 
-def _window_metadata(ds):
+def _window_metadata(i, ds):
     from ._adapters import metadata_frames
 
     md = metadata_frames(ds)[-1]
     if not isinstance(md, pd.DataFrame):
         raise TypeError(
-            "This recording's window metadata is lazy (windows made with "
+            f"{RecordingName(i, ds)}: its window metadata is lazy (windows made with "
             "lazy_metadata=True), so it has no seizure columns. Re-window with "
             "lazy_metadata=False."
         )
@@ -118,7 +127,7 @@ def category_codes(values, where):
 
 
 def _annotated_metadata(i, ds):
-    md = _window_metadata(ds)
+    md = _window_metadata(i, ds)
     if RATIO_COLUMN not in md.columns or CATEGORY_COLUMN not in md.columns:
         raise ValueError(
             f"{RecordingName(i, ds)} has no '{RATIO_COLUMN}'/'{CATEGORY_COLUMN}' columns: "
@@ -240,7 +249,17 @@ def split_by_category(concat_ds):
 def _sfreqs(concat_ds):
     from ._adapters import mne_object
 
-    return np.array([float(mne_object(ds).info["sfreq"]) for ds in concat_ds.datasets])
+    out = np.empty(len(concat_ds.datasets))
+    for i, ds in enumerate(concat_ds.datasets):
+        obj = mne_object(ds)
+        if obj is None:
+            raise ValueError(
+                f"{RecordingName(i, ds)} keeps no MNE object (a dataset streamed from Zarr), "
+                "hence no sampling rate to turn windows into seizure seconds: count "
+                "the categories before saving the corpus, or use its manifest "
+                "(SeizureManifest.summary()).")
+        out[i] = obj.info["sfreq"]
+    return out
 
 
 def category_counts(concat_ds, per_recording=False):

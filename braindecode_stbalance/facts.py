@@ -35,7 +35,8 @@ from .ratio import (
     merge_intervals,
 )
 
-__all__ = ["RecordingFacts", "annotation_hash", "compute", "corpus_facts", "facts_from_dataset"]
+__all__ = ["Computed", "RecordingFacts", "annotation_hash", "compute", "corpus_facts",
+           "facts_from_dataset", "record_extent"]
 
 _NO_FLOATS = np.zeros(0, dtype=np.float64)
 _NO_INTS = np.zeros(0, dtype=np.int64)
@@ -57,7 +58,8 @@ class RecordingFacts:
         at ``k / sfreq``).
     n_times : int | None
         Samples in the recording; ``None`` when unknown (Epochs read back from
-        disk), then annotations are not clipped at the end.
+        disk), then the recording is taken to end with its last window
+        (annotations are clipped there).
     starts, stops : ndarray of int64
         Windows ``[starts, stops)`` in samples from the first sample
         (braindecode's ``i_start_in_trial``/``i_stop_in_trial``).
@@ -107,6 +109,12 @@ class Computed:
         ``ratio[offsets[i]:offsets[i + 1]]`` are record ``i``'s windows.
     rows : list of dict | None
         One fingerprint row per record (see :func:`compute`), if requested.
+    origin : ndarray of int64
+        Where each record starts on the global sample axis of :func:`compute`
+        (records one sample apart, each :func:`record_extent` long).
+    seizure_intervals : (ndarray of int64, ndarray of int64)
+        The merged seizure ``[start, stop)`` intervals of all records on that
+        axis (:meth:`intervals` gives one record's, from its first sample).
     """
 
     __slots__ = ("_bounds", "_origin", "_sz", "offsets", "ratio", "rows")
@@ -115,6 +123,14 @@ class Computed:
         self.ratio, self.offsets, self.rows = ratio, offsets, rows
         self._sz, self._origin = sz, origin
         self._bounds = None
+
+    @property
+    def origin(self):
+        return self._origin
+
+    @property
+    def seizure_intervals(self):
+        return self._sz
 
     def of(self, i):
         """Ratios of record ``i``'s windows."""
@@ -178,10 +194,15 @@ def compute(records, fingerprints=False):
         ``recording`` names the recording and ``index`` is its position among
         that recording's annotations.
     ValueError
-        For an empty or reversed window (naming the recording and window).
+        For an empty or reversed window (naming the recording and window), or
+        a sampling frequency that is not a positive finite number.
     """
     n = len(records)
     sfreq = np.fromiter((r.sfreq for r in records), np.float64, n)
+    if not (np.isfinite(sfreq) & (sfreq > 0)).all():
+        i = int(np.flatnonzero(~(np.isfinite(sfreq) & (sfreq > 0)))[0])
+        raise ValueError(f"{records[i].name}: sampling frequency {sfreq[i]!r} Hz is not a "
+                         "positive finite number.")
     first = np.fromiter((r.first_samp for r in records), np.int64, n)
     n_win = np.fromiter((r.starts.size for r in records), np.int64, n)
     offsets = np.zeros(n + 1, dtype=np.int64)
@@ -197,7 +218,7 @@ def compute(records, fingerprints=False):
     # recording i occupies [origin[i], origin[i] + extent[i]) of the global axis (an
     # unknown length ends at the last window), one sample apart so that seizures at
     # the end of one recording and the start of the next never merge
-    extent = np.fromiter((_extent(r) for r in records), np.int64, n)
+    extent = np.fromiter((record_extent(r) for r in records), np.int64, n)
     origin = np.zeros(n, dtype=np.int64)
     np.cumsum(extent[:-1] + 1, out=origin[1:])
     n_ann = np.fromiter((r.onset.size for r in records), np.int64, n)
@@ -227,7 +248,19 @@ def compute(records, fingerprints=False):
     return Computed(counts / size, offsets, rows, (sz_starts, sz_stops), origin)
 
 
-def _extent(r):
+def record_extent(r):
+    """Samples of a record: ``n_times``, or up to its last window's stop if unknown.
+
+    Parameters
+    ----------
+    r : RecordingFacts
+        The record.
+
+    Returns
+    -------
+    int
+        Its length on the axis of ``i_start_in_trial``.
+    """
     if r.n_times is not None:
         return int(r.n_times)
     return int(r.stops.max()) if r.stops.size else 0
@@ -358,7 +391,10 @@ def _windowing(ds, starts, stops):
             return size, stride, policy
     sizes = np.unique(stops - starts)
     size = int(sizes[0]) if sizes.size == 1 else -1
-    stride = int(starts[1] - starts[0]) if starts.size > 1 else -1
+    steps = np.diff(starts)
+    # the last step may be shorter: a last window moved back to end with the recording
+    regular = np.unique(steps[:-1] if steps.size > 1 else steps)
+    stride = int(regular[0]) if regular.size == 1 and 0 < steps[-1] <= regular[0] else -1
     return size, stride, None
 
 

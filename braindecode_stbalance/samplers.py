@@ -1,4 +1,4 @@
-"""Balanced seizure samplers (SeizureTransformer-style) and their distributed variant.
+"""The balanced seizure sampler (SeizureTransformer-style).
 
 Each epoch draws *all* partial-seizure windows plus exact quotas of
 full-seizure and no-seizure windows (an :class:`~braindecode_stbalance.quotas.EpochPlan`),
@@ -6,6 +6,14 @@ shuffled together. The order of epoch ``e`` is a pure function of
 ``(seed, e)`` and the categorisation, computed with a private
 :class:`numpy.random.Generator`; the global RNGs of :mod:`random`,
 :mod:`numpy` and :mod:`torch` are never used.
+
+The module is longer than the package's usual 400 lines because of its
+documentation: close to half of it is the numpydoc of the one public class.
+The code it holds is one idea, the sampler's life cycle (construction from a
+corpus, manifest or categories; explicit binding; the epoch draw). The pure
+parts live elsewhere: the quota arithmetic in :mod:`~braindecode_stbalance.quotas`,
+the random draws in ``_draws``, Subset unwrapping in ``_binding`` and the
+sharding in :mod:`~braindecode_stbalance.distributed`.
 """
 
 # License: BSD (3-clause)
@@ -91,7 +99,8 @@ class BalancedSeizureSampler(Sampler):
 
     where the base count ``B`` is ``P`` (``anchor="partial_seizure"``) or the
     number of partial plus full windows (``anchor="seizure"``). Quotas are
-    drawn without replacement and are exact, not "in expectation" as with
+    drawn without replacement (unless a category is short and
+    ``replacement=True``) and are exact, not "in expectation" as with
     :class:`torch.utils.data.WeightedRandomSampler`; ``len(sampler)`` is
     their total (see :class:`~braindecode_stbalance.quotas.EpochPlan`).
 
@@ -113,8 +122,9 @@ class BalancedSeizureSampler(Sampler):
         ``"once"``: one fixed pool is drawn at the first epoch and only
         reshuffled afterwards (SeizureTransformer's behaviour). ``"cycle"``:
         epochs walk through a permutation of each category, so every
-        no-seizure window is drawn once per ``ceil(N / quota)`` epochs before
-        any is drawn again.
+        no-seizure window is drawn at least once per ``ceil(N / quota)``
+        epochs (the last epoch of a cycle tops up its quota from the cycle's
+        other windows).
     replacement : bool
         When a category has fewer windows than its quota: ``False`` uses all
         of them (and warns once with the numbers); ``True`` uses all of them
@@ -222,7 +232,8 @@ class BalancedSeizureSampler(Sampler):
             The categorisation.
         **kwargs
             ``full_ratio``, ``background_ratio``, ``redraw``, ``replacement``,
-            ``anchor``, ``random_state`` (as for the constructor).
+            ``anchor``, ``random_state``, ``natural_fraction`` (as for the
+            constructor).
 
         Returns
         -------
@@ -254,7 +265,8 @@ class BalancedSeizureSampler(Sampler):
             codes 0, 1, 2.
         **kwargs
             ``full_ratio``, ``background_ratio``, ``redraw``, ``replacement``,
-            ``anchor``, ``random_state`` (as for the constructor).
+            ``anchor``, ``random_state``, ``natural_fraction`` (as for the
+            constructor).
 
         Returns
         -------
@@ -393,8 +405,8 @@ class BalancedSeizureSampler(Sampler):
         if epoch is not None:  # redraw="cycle"
             cycled = draw_cycle(pool, min(k, pool.size), self.seed, c, epoch)
             return draw_uniform(cycled, k, rng, self.plan.replacement) if k > pool.size else cycled
-        if c == _NO and self._weights is not None:
-            return draw_weighted(pool, k, rng, self._weights)
+        if c == _NO and self._weights is not None and k <= pool.size:
+            return draw_weighted(pool, k, rng, self._weights)  # (a larger quota takes all)
         return draw_uniform(pool, k, rng, self.plan.replacement)
 
     def draw(self, epoch):

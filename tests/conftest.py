@@ -1,16 +1,24 @@
 """Shared test helpers: brute-force references and small real EDF corpora."""
 
+import sys
 import warnings
 
 import mne
 import numpy as np
 import pytest
+import torch
 from braindecode.datasets import BaseConcatDataset, RawDataset
 from braindecode.preprocessing import create_fixed_length_windows
 
 from braindecode_stbalance.synthetic import write_synthetic_edf
 
 SFREQ = 64.0
+
+if "mutmut" in sys.modules:
+    # mutmut runs the tests in processes forked from one that already ran them; a
+    # forked child deadlocks in torch's intra-op thread pool (e.g. in torch.softmax),
+    # which mutmut reports as a timeout. One thread keeps the pool out of the fork.
+    torch.set_num_threads(1)
 
 # (duration s, seizures as (onset, duration) s) per recording; chosen to give every
 # category, touching/overlapping annotations and seizures over the recording's ends

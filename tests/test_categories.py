@@ -165,12 +165,22 @@ def test_categorize_compares_ratios_at_their_own_precision():
         "partial_seizure", "full_seizure", "no_seizure"]
 
 
+@pytest.mark.parametrize("bad", [np.nan, -0.25, 1.5, -np.inf])
+def test_categorize_refuses_ratios_outside_0_1(bad):
+    """A NaN or out-of-range ratio is an error, never a category (NaN is not partial)."""
+    assert categorize([0.0, 0.5, 1.0]).tolist() == [0, 1, 2]  # the bounds themselves are fine
+    with pytest.raises(ValueError, match=r"^seizure ratios must be in \[0, 1\]: row 2 \(and "
+                                         r"1 more\) is "):
+        categorize([0.0, 0.5, bad, 1.0, bad])
+
+
 def test_lazy_metadata_refused_with_advice(edf_corpus):
     windows_ds = fixed_windows(edf_corpus, lazy_metadata=True, on_last_window="drop")
     with pytest.raises(TypeError) as err:
         split_by_category(windows_ds)
     msg = str(err.value)
-    assert msg.startswith("This recording's window metadata is lazy")
+    assert msg.startswith(f"Recording 0 (path={windows_ds.datasets[0].description['path']}): "
+                          "its window metadata is lazy")
     assert "(windows made with lazy_metadata=True), so it has no seizure columns" in msg
     assert msg.endswith("Re-window with lazy_metadata=False.")
 
@@ -204,6 +214,15 @@ def test_category_codes_maps_names_not_positions():
     with pytest.raises(ValueError, match=r"^the manifest: row 0 \(and 0 more\) has "
                                          r"seizure_category='bad'"):
         category_codes(["bad", "no_seizure"], "the manifest")
+
+
+@pytest.mark.parametrize("bad", [np.nan, None, 1, 1.0, ("partial_seizure",), ["no_seizure"]],
+                         ids=["nan", "None", "int", "float", "tuple", "list"])
+def test_category_codes_refuse_values_that_are_not_names(bad):
+    """A missing or non-string category is an error, never a category (not code 1)."""
+    values = pd.Series(["no_seizure", bad, "full_seizure"], dtype=object)
+    with pytest.raises(ValueError, match=r"^x: row 1 \(and 0 more\) has seizure_category="):
+        category_codes(values, "x")
 
 
 def test_missing_category_column_alone_is_reported(annotated, edf_paths):

@@ -210,3 +210,37 @@ def test_weighted_draw_takes_the_heavy_windows_first():
         weights = np.full(300, 1e-12)
         weights[heavy] = 1e12
         assert np.array_equal(np.sort(draw_weighted(pool, k, rng, weights)), heavy)
+
+
+def test_weighted_draw_tops_up_with_a_uniform_choice_among_weight_zero():
+    """Fewer positive weights than the quota: all of them, plus a random (not fixed) rest."""
+    pool = np.arange(100, 110)
+    rng = np.random.default_rng(0)
+    for weights, k in ((np.r_[1.0, 2.0, 3.0, np.zeros(7)], 5), (np.zeros(10), 3)):
+        positive = set(pool[weights > 0].tolist())
+        hits = np.zeros(10)
+        trials = 700
+        for _ in range(trials):
+            d = draw_weighted(pool, k, rng, weights)
+            assert d.size == k and np.unique(d).size == k and positive <= set(d.tolist())
+            hits[d - 100] += 1
+        zero = weights == 0
+        expected = trials * (k - len(positive)) / zero.sum()  # each weight-0 window alike
+        sd = np.sqrt(expected)
+        assert np.all(np.abs(hits[zero] - expected) < 5 * sd), hits
+
+
+def test_weights_with_replacement_keep_the_epoch_length():
+    """A background shorter than its quota: weights or not, len(draw) == len(sampler)."""
+    codes = codes_of((10, 20, 5), seed=4)  # quota floor(2.5 * 20) = 50 > 10 background windows
+    for replacement in (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the shortage warning
+            s = BalancedSeizureSampler.from_categories(codes, replacement=replacement,
+                                                       random_state=0)
+            s.set_background_weights(np.linspace(0.0, 1.0, codes.size))
+            for e in range(3):
+                d = s.draw(e)
+                assert len(d) == len(s) == s.plan.length
+                assert set(np.flatnonzero(codes == NO)) <= set(d.tolist())
+                assert np.sum(codes[d] == NO) == (50 if replacement else 10)

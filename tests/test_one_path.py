@@ -86,3 +86,31 @@ def test_step_function_manifest_check_and_scan_agree(tree, annotations, policy):
     again = create_fixed_length_windows(TUSZ(tree, annotations=annotations),
                                         **manifest.window_kwargs)
     manifest.check(again)
+
+
+def _facts(sfreq=64.0, starts=(0, 64), size=64):
+    from braindecode_stbalance.facts import RecordingFacts
+
+    starts = np.asarray(starts, dtype=np.int64)
+    return RecordingFacts("rec", sfreq, 0, 200, starts, starts + size,
+                          onset=np.array([0.5]), duration=np.array([1.0]))
+
+
+@pytest.mark.parametrize("sfreq", [0.0, -64.0, np.nan, np.inf])
+def test_compute_refuses_a_sampling_rate_that_is_not_positive(sfreq):
+    from braindecode_stbalance.facts import compute
+
+    compute([_facts()])  # the same record at 64 Hz is fine
+    with pytest.raises(ValueError, match=r"^rec: sampling frequency .* is not a positive"):
+        compute([_facts(), _facts(sfreq)])
+
+
+@pytest.mark.parametrize(("starts", "stride"), [
+    ((0, 10, 20, 30), 10), ((0, 10, 20, 25), 10),  # the last window moved back to fit
+    ((0, 10, 25), -1), ((0, 10, 20, 35), -1), ((0, 7), 7), ((0,), -1)])
+def test_inferred_stride_is_minus_one_when_irregular(starts, stride):
+    """Without braindecode's window_kwargs the stride is read from the windows' starts."""
+    from braindecode_stbalance.facts import _windowing
+
+    starts = np.asarray(starts, dtype=np.int64)
+    assert _windowing(object(), starts, starts + 12) == (12, stride, None)
