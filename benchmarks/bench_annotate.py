@@ -1,8 +1,8 @@
 """Benchmark: annotating a TUSZ-train-shaped corpus (issue: foundation).
 
-Corpus: 4,664 recordings, 910 h in total, 2,421 seizures in 872 recordings (TUSZ v2 train
+Corpus: 4,664 recordings, 911 h in total, 2,421 seizures in 872 recordings (TUSZ v2 train
 statistics); 1 EEG channel + 1 per-sample label channel at a low sampling rate so that it fits
-in memory; windowed 60 s / 15 s with braindecode (about 220,000 windows).
+in memory; windowed 60 s / 15 s with braindecode (206,806 windows).
 
 Prints, from the same run: the annotation wall time through the public API
 (``annotate_seizure_ratio``), the same ratios without metadata writes (``compute_seizure_ratio``),

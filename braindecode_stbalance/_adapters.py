@@ -28,13 +28,22 @@ What is read, and why:
 - ``mne.Info._unlock``: the only way to set ``info["highpass"]`` and
   ``info["lowpass"]`` without filtering (:func:`set_filter_band`), to give a
   cached recording the filter settings of the signal it stores.
+- the text and module of the warning braindecode's ``preprocess`` gives for
+  every windowed recording (:func:`silence_step_warning`).
+
+One braindecode internal is used outside this module, because it is a hook a
+subclass overrides: ``Preprocessor._all_attrs``, the parameter names that
+braindecode's ``Preprocessor.__eq__`` and ``__repr__`` read (its own steps
+override it too); ``SeizureRatio`` overrides it, and a test pins its use.
 """
 
 # License: BSD (3-clause)
 
 from __future__ import annotations
 
+import re
 import sys
+import warnings
 
 import mne
 from braindecode.datasets.base import EEGWindowsDataset, RawDataset, WindowsDataset
@@ -48,6 +57,7 @@ __all__ = [
     "preprocess_owner",
     "raw_from_reader",
     "set_filter_band",
+    "silence_step_warning",
     "source_path",
     "windows_kind",
 ]
@@ -339,3 +349,23 @@ def set_filter_band(info, highpass, lowpass):
     with info._unlock():
         info["highpass"], info["lowpass"] = float(highpass), float(lowpass)
     return info
+
+
+def silence_step_warning(step):
+    """Filter out braindecode's per-recording warning for a list made of ``step`` alone.
+
+    braindecode's ``preprocess`` warns once per recording ("Applying
+    preprocessors [...] to the mne.io.Raw of an EEGWindowsDataset") because a
+    step could change the signal under fixed windows. ``SeizureRatio`` never
+    does, so the exact message for ``[step]`` is ignored; any list holding
+    another step still warns. ``warnings.filterwarnings`` drops an identical
+    earlier filter, so this adds one filter per distinct step configuration.
+
+    Parameters
+    ----------
+    step : braindecode.preprocessing.Preprocessor
+        The step whose lone-step warning is ignored.
+    """
+    message = f"Applying preprocessors [{step!r}] to the mne.io.Raw of an EEGWindowsDataset."
+    warnings.filterwarnings("ignore", message=re.escape(message) + "$", category=UserWarning,
+                            module=re.escape("braindecode.preprocessing.preprocess") + "$")

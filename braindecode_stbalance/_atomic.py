@@ -51,6 +51,8 @@ def check_writable(path, what="output file"):
     ------
     IsADirectoryError
         If ``path`` is a folder.
+    NotADirectoryError
+        If a parent of ``path`` is a file.
     PermissionError
         If the folder (or its first existing parent) is not writable.
     """
@@ -67,9 +69,7 @@ def check_writable(path, what="output file"):
     if not os.access(existing, os.W_OK | os.X_OK):
         raise PermissionError(f"Cannot write the {what} {os.fspath(path)!r}: the folder "
                               f"{os.fspath(existing)!r} is not writable.")
-    if path.exists() and not os.access(path, os.W_OK) and not os.access(parent, os.W_OK):
-        raise PermissionError(f"Cannot overwrite the {what} {os.fspath(path)!r}.")
-    return path
+    return path  # (a read-only file in a writable folder is replaced: the rename allows it)
 
 
 def atomic_write(path, write):

@@ -50,20 +50,26 @@ def window_starts(n_times, size, stride, on_last_window="overlap"):
     return starts
 
 
-def _infer_last_window(rows, starts):
-    """The last-window policy every recording agrees with, or None."""
-    recorded = {r["on_last_window"] for r in rows} - {""}
-    if len(recorded) == 1:
-        return recorded.pop()
-    if recorded:
-        return None
-    for policy in LAST_WINDOW:
-        if all(r["n_times"] >= r["window_size_samples"] > 0 and r["window_stride_samples"] > 0
-               and np.array_equal(s, window_starts(r["n_times"], r["window_size_samples"],
-                                                   r["window_stride_samples"], policy))
-               for r, s in zip(rows, starts)):
-            return policy
-    return None
+def _last_window_policies(rows, starts):
+    """The last-window policy of each recording and of the corpus (``""``/None: unknown).
+
+    A recording keeps the policy braindecode recorded for it; otherwise it
+    gets the policy its windows are consistent with (a recording that both
+    policies window alike, or neither, follows the corpus). The corpus has a
+    policy when every recording is consistent with it.
+    """
+    candidates = []
+    for r, s in zip(rows, starts):
+        if r["on_last_window"]:
+            candidates.append({r["on_last_window"]})
+            continue
+        n, size, stride = r["n_times"], r["window_size_samples"], r["window_stride_samples"]
+        candidates.append({p for p in LAST_WINDOW if n >= size > 0 and stride > 0
+                           and np.array_equal(s, window_starts(n, size, stride, p))})
+    common = set.intersection(*candidates) if candidates else set()
+    policy = next((p for p in LAST_WINDOW if p in common), None)
+    per_row = [policy if policy in c else (min(c) if len(c) == 1 else "") for c in candidates]
+    return per_row, policy
 
 
 def _uniform(values):
@@ -108,11 +114,11 @@ def build_tables(records, result, full_threshold, labels_spec, window_size=None,
     })
     windows[CATEGORY_COLUMN] = category_array(codes)
     rows = [dict(row) for row in result.rows]
-    policy = _infer_last_window(rows, [r.starts for r in records])
+    per_row, policy = _last_window_policies(rows, [r.starts for r in records])
     counts = np.zeros((len(records), 3), dtype=np.int64)
     np.add.at(counts, (rec_index, codes), 1)
     for i, row in enumerate(rows):
-        row["on_last_window"] = row["on_last_window"] or (policy or "")
+        row["on_last_window"] = per_row[i]
         row["n_windows"] = int(n_per[i])
         row.update(zip(CATEGORIES, counts[i].tolist()))
     recordings = typed_recordings(pd.DataFrame(rows, columns=list(RECORDING_COLUMNS)))

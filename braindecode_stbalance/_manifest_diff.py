@@ -33,11 +33,12 @@ class Difference(NamedTuple):
     ----------
     recording : int
         Index of the recording (in the manifest for ``"removed"``, else in the
-        corpus).
+        corpus); ``-1`` for a setting of the whole manifest.
     path : str
-        Its source file.
+        Its source file (``""`` for a setting).
     field : str
-        ``"added"``, ``"removed"``, ``"reordered"``, a fingerprint field
+        ``"added"``, ``"removed"``, ``"reordered"``, a setting
+        (``"full_threshold"``, ``"labels"``; only between two manifests), a fingerprint field
         (``"n_times"``, ``"sfreq"``, ``"first_samp"``, ``"annotation_hash"``,
         ``"file_size"``, ``"file_mtime_ns"``), ``"n_windows"`` or
         ``"windows"``.
@@ -137,7 +138,8 @@ def diff(old_recordings, old_windows, new_rows, new_windows, strict=False, first
                 field, what = "reordered", (
                     f"the recordings were reordered: index {i} is {new_paths[i]} in the corpus "
                     f"but {old_paths[i]} in the {name}")
-            add(i, new_paths[i], field, old_paths[i], new_paths[i], what)
+            add(i, old_paths[i] if field == "removed" else new_paths[i], field, old_paths[i],
+                new_paths[i], what)
             return out  # everything after a shift differs: report its cause only
         where = f"Recording {i} ({new_paths[i] or old_paths[i] or 'no file'})"
         row = old_recordings.iloc[i]

@@ -167,7 +167,8 @@ def load(path):
     """Read and verify a manifest file (see :meth:`SeizureManifest.load`).
 
     Returns ``(windows, recordings, settings, provenance)``; raises
-    ``FileNotFoundError`` or :class:`ManifestError`.
+    ``FileNotFoundError`` or :class:`ManifestError` (unreadable, checksum
+    mismatch, or a broken invariant: :func:`validate`).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -175,12 +176,15 @@ def load(path):
     if os.path.isdir(path):
         raise ManifestError(path, "it is a folder, not a manifest file.")
     try:
-        return _load(path)
+        windows, recordings, settings, provenance = _load(path)
     except ManifestError:
         raise
     except Exception as err:  # noqa: BLE001 - pyarrow/JSON raise many types on damaged files
+        # (a damaged file must never escape as another error: bit-flip tests rely on it)
         raise ManifestError(path, f"not a readable manifest ({type(err).__name__}: {err}). "
                             "Re-create it.") from None
+    validate(windows, recordings, settings, path=path)
+    return windows, recordings, settings, provenance
 
 
 def _load(path):
@@ -309,7 +313,10 @@ def validate(windows, recordings, settings, path=None):
         fail("a seizure_ratio is not a number in [0, 1].")
     from .categories import category_codes
 
-    codes = category_codes(windows[CATEGORY_COLUMN], "the manifest's windows")
+    try:
+        codes = category_codes(windows[CATEGORY_COLUMN], "the manifest's windows")
+    except ValueError as err:
+        fail(str(err))
     mismatch = codes != categorize(ratio, full_threshold)
     if mismatch.any():
         j = int(np.flatnonzero(mismatch)[0])

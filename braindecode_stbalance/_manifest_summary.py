@@ -14,15 +14,19 @@ __all__ = ["summary", "summary_table"]
 def summary(manifest):
     """:meth:`SeizureManifest.summary <braindecode_stbalance.SeizureManifest.summary>`."""
     rec = manifest.recordings
-    total = float(np.nansum(rec["duration"].to_numpy()))
+    duration = rec["duration"].to_numpy(np.float64)
+    known = np.isfinite(duration)  # NaN: length unknown (Epochs read back from disk)
+    total = float(duration[known].sum())
     counts = {name: int(rec[name].sum()) for name in CATEGORIES}
-    sz = float(rec["seizure_seconds"].sum())
+    seconds = rec["seizure_seconds"].to_numpy(np.float64)
+    sz = float(seconds.sum())
     return {
         "n_recordings": len(rec),
         "hours": total / 3600.0,
         "n_seizure_events": int(rec["n_seizure_events"].sum()),
         "seizure_seconds": sz,
-        "seizure_fraction": sz / total if total > 0 else float("nan"),
+        # over the recordings of known length only, numerator and denominator alike
+        "seizure_fraction": float(seconds[known].sum()) / total if total > 0 else float("nan"),
         "n_windows": int(rec["n_windows"].sum()),
         **counts,
         "balanced_epoch": manifest.plan().length,

@@ -51,8 +51,9 @@ examples:
   stbalance check tusz_train.parquet /data/tusz/v2.0.3
   stbalance check chbmit.parquet /data/chbmit_bids --strict
 
-Exit status: 0 if the manifest describes the corpus, 1 if not (every difference
-is listed), 2 on a usage error.
+Exit status: 0 if the manifest describes the corpus; 1 if not (every difference
+is listed on stdout) or if the manifest or a recording cannot be read (the
+error on stderr); 2 on a usage error.
 """
 
 
@@ -183,6 +184,7 @@ def _build_parser():
                            "first (as raw.resample / braindecode's resample step)")
     scan.add_argument("--quiet", action="store_true",
                       help="no progress bar and no summary table")
+    scan.set_defaults(usage_error=scan.error)
 
     summary = sub.add_parser(
         "summary",
@@ -261,6 +263,8 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "scan" and args.format == "bids" and args.split:
+        args.usage_error("--split applies to --format tusz only (BIDS trees have no splits).")
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

@@ -104,7 +104,8 @@ class SeizureLabels:
     ----------
     spec : None | list of str | str
         A JSON-safe description of the vocabulary (``None``: default; the
-        sorted labels; or ``"module.qualname"`` of the callable).
+        sorted labels; or ``"module.qualname"`` of the callable, its ``repr``
+        for a callable without a name such as a :func:`functools.partial`).
     """
 
     def __init__(self, labels=None):
@@ -114,7 +115,8 @@ class SeizureLabels:
             self._predicate, self.spec = is_seizure_label, None
         elif callable(labels):
             self._predicate = labels
-            self.spec = f"{labels.__module__}.{getattr(labels, '__qualname__', repr(labels))}"
+            module, qualname = (getattr(labels, a, None) for a in ("__module__", "__qualname__"))
+            self.spec = f"{module}.{qualname}" if module and qualname else repr(labels)
         elif isinstance(labels, str) or not isinstance(labels, Collection):
             raise TypeError(
                 "labels must be None, a collection of strings or a callable, "

@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import _manifest_io
 from ._manifest_build import LAST_WINDOW, build_tables
+from ._manifest_diff import Difference
 from ._manifest_diff import diff as _diff
 from ._manifest_io import ManifestError, validate
 from ._manifest_summary import summary, summary_table
@@ -44,11 +45,6 @@ from .labels import SeizureLabels
 from .quotas import DEFAULT_BACKGROUND_RATIO, DEFAULT_FULL_RATIO, EpochPlan
 
 __all__ = ["ManifestError", "SeizureManifest"]
-
-
-#: Columns of :attr:`SeizureManifest.windows` (same as ``window_table``).
-WINDOW_COLUMNS = ("recording", "i_window", "i_start_in_trial", "i_stop_in_trial",
-                  RATIO_COLUMN, CATEGORY_COLUMN)
 
 
 
@@ -254,10 +250,6 @@ class SeizureManifest:
             recording table's counts equal to the window table's.
         """
         windows, recordings, settings, provenance = _manifest_io.load(path)
-        try:
-            validate(windows, recordings, settings)
-        except ManifestError as err:
-            raise ManifestError(path, err.reason) from None
         self = cls.__new__(cls)
         self.windows, self.recordings = windows, recordings
         self.settings, self.provenance = settings, provenance
@@ -265,7 +257,7 @@ class SeizureManifest:
 
     # -- use with a corpus ------------------------------------------------
 
-    def diff(self, concat_ds, strict=False):
+    def diff(self, concat_ds, strict=False, labels=None):
         """Every way in which this manifest does not describe ``concat_ds``.
 
         Parameters
@@ -276,32 +268,74 @@ class SeizureManifest:
         strict : bool
             Also compare the source files' size and modification time (a
             file that was only copied then counts as changed).
+        labels : None | callable
+            Needed only when the manifest was made with a callable seizure
+            vocabulary, which a file cannot store (its
+            ``settings["labels"]`` holds the callable's name): pass the same
+            callable again. Otherwise the manifest's own vocabulary is used.
 
         Returns
         -------
         list of Difference
             One :class:`~braindecode_stbalance._manifest_diff.Difference` per
             changed recording and field, in corpus order (empty when the
-            manifest is up to date). After a recording added, removed or
-            reordered the rest is not compared.
-        """
-        return self._diff(concat_ds, strict, first_only=False)
+            manifest is up to date). Against another manifest, a different
+            ``full_threshold`` or seizure vocabulary comes first (recording
+            ``-1``). After a recording added, removed or reordered the rest is
+            not compared.
 
-    def _diff(self, other, strict, first_only):
+        Raises
+        ------
+        ValueError
+            If the manifest was made with a callable vocabulary and
+            ``labels`` is not given, or ``labels`` is not that vocabulary.
+        """
+        return self._diff(concat_ds, strict, first_only=False, labels=labels)
+
+    def _labels(self, labels):
+        spec = self.settings.get("labels")
+        if labels is None:
+            if isinstance(spec, str):
+                raise ValueError(
+                    f"This manifest was made with the callable seizure vocabulary {spec!r}, "
+                    "which a file cannot store: pass it again, e.g. "
+                    f"manifest.check(windows, labels={spec.rpartition('.')[2]}).")
+            return spec
+        given = SeizureLabels(labels).spec
+        if given != spec:
+            raise ValueError(f"labels={given!r} is not the vocabulary this manifest was made "
+                             f"with ({spec!r}).")
+        return labels
+
+    def _settings_diff(self, other):
+        out = []
+        for key in ("full_threshold", "labels"):
+            old, new = self.settings.get(key), other.settings.get(key)
+            if old != new:
+                out.append(Difference(
+                    -1, "", key, old, new,
+                    f"Stale manifest: {key} is {new!r} in the other manifest but {old!r} in "
+                    "this one, so their categories differ. Re-create the manifest "
+                    "(`stbalance scan ...` or SeizureManifest.from_dataset)."))
+        return out
+
+    def _diff(self, other, strict, first_only, labels=None):
         if isinstance(other, SeizureManifest):
+            found = self._settings_diff(other)
+            if found and first_only:
+                return found[:1]
             rows = other.recordings.to_dict("records")
             w = other.windows
             bounds = np.concatenate([[0], np.cumsum(other.recordings["n_windows"])])
             windows = [(w["i_start_in_trial"].to_numpy()[a:b], w["i_stop_in_trial"].to_numpy()[a:b])
                        for a, b in itertools.pairwise(bounds)]
-        else:
-            records, _ = corpus_facts(other.datasets, self.settings.get("labels"),
-                                      with_source=True)
-            rows = compute(records, fingerprints=True).rows
-            windows = [(r.starts, r.stops) for r in records]
+            return found + _diff(self.recordings, self.windows, rows, windows, strict, first_only)
+        records, _ = corpus_facts(other.datasets, self._labels(labels), with_source=True)
+        rows = compute(records, fingerprints=True).rows
+        windows = [(r.starts, r.stops) for r in records]
         return _diff(self.recordings, self.windows, rows, windows, strict, first_only)
 
-    def check(self, concat_ds, strict=False):
+    def check(self, concat_ds, strict=False, labels=None):
         """Raise if the manifest does not describe this windowed corpus.
 
         Parameters
@@ -310,6 +344,9 @@ class SeizureManifest:
             A windowed corpus (or another manifest), see :meth:`diff`.
         strict : bool
             See :meth:`diff`.
+        labels : None | callable
+            See :meth:`diff` (only for a manifest made with a callable
+            vocabulary).
 
         Returns
         -------
@@ -322,12 +359,12 @@ class SeizureManifest:
             On the first difference (see :meth:`diff`), naming the recording
             (index and path), the field and both values.
         """
-        found = self._diff(concat_ds, strict, first_only=True)
+        found = self._diff(concat_ds, strict, first_only=True, labels=labels)
         if found:
             raise ValueError(found[0].message)
         return self
 
-    def apply(self, concat_ds, target=None, check=True):
+    def apply(self, concat_ds, target=None, check=True, labels=None):
         """Write ``seizure_ratio``/``seizure_category`` into the windows' metadata.
 
         Nothing is recomputed: the columns are copied from :attr:`windows`.
@@ -342,17 +379,27 @@ class SeizureManifest:
         check : bool
             Run :meth:`check` first (recommended; it reads only annotations
             and window positions).
+        labels : None | callable
+            See :meth:`diff` (only for a manifest made with a callable
+            vocabulary, and only with ``check=True``).
 
         Returns
         -------
         braindecode.datasets.BaseConcatDataset
             ``concat_ds``, annotated in place.
+
+        Raises
+        ------
+        ValueError
+            If ``target`` is not one of the documented values, :meth:`check`
+            finds a difference, or the corpus does not have the manifest's
+            number of recordings and windows.
         """
         from .preprocessing import check_target, write_columns
 
         target = check_target(target)
         if check:
-            self.check(concat_ds)
+            self.check(concat_ds, labels=labels)
         offsets = np.concatenate([[0], np.cumsum(self.recordings["n_windows"].to_numpy())])
         if len(concat_ds.datasets) != len(self.recordings) or offsets[-1] != len(concat_ds):
             raise ValueError(

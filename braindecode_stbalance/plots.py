@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .categories import CATEGORIES
+from .categories import CATEGORIES, CATEGORY_COLUMN, RATIO_COLUMN
 
 __all__ = ["CATEGORY_COLORS", "plot_manifest"]
 
@@ -50,6 +50,12 @@ def save_figure(fig, path, dpi=110):
     """
     from ._atomic import atomic_write
 
+    ext = _format_of(fig, path, dpi)
+    atomic_write(path, lambda f: fig.savefig(f, format=ext, dpi=dpi))
+    return ext
+
+
+def _format_of(fig, path, dpi):
     ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
     supported = fig.canvas.get_supported_filetypes()
     if ext not in supported:
@@ -57,7 +63,6 @@ def save_figure(fig, path, dpi=110):
                          f"extensions {', '.join('.' + e for e in sorted(supported))}.")
     if not (isinstance(dpi, (int, float)) and np.isfinite(dpi) and dpi > 0):
         raise ValueError(f"dpi must be a positive number, got {dpi!r}.")
-    atomic_write(path, lambda f: fig.savefig(f, format=ext, dpi=dpi))
     return ext
 
 
@@ -80,7 +85,10 @@ def plot_manifest(manifest, path=None, dpi=110, **plan_kwargs):
     manifest : SeizureManifest
         The categorisation.
     path : str | pathlib.Path | None
-        If given, write the figure there (format from the extension).
+        If given, write the figure there (format from the extension); the
+        figure is then made outside :mod:`matplotlib.pyplot`, so no backend
+        is chosen and nothing needs closing. ``None``: a pyplot figure, to
+        show.
     dpi : float
         Resolution of raster formats.
     **plan_kwargs
@@ -92,15 +100,19 @@ def plot_manifest(manifest, path=None, dpi=110, **plan_kwargs):
     matplotlib.figure.Figure
         The figure.
     """
-    import matplotlib
+    size = {"figsize": (15.5, 4.8), "layout": "constrained"}
+    if path is None:  # a pyplot figure, to show
+        import matplotlib.pyplot as plt
 
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+        fig = plt.figure(**size)
+    else:  # a figure outside pyplot: no backend is chosen or changed, nothing to close
+        from matplotlib.figure import Figure
 
+        fig = Figure(**size)
+        _format_of(fig, path, dpi)  # a bad extension fails before any drawing
+    axes = fig.subplots(1, 3)
     s = manifest.summary()
     plan = manifest.plan(**plan_kwargs)
-    fig, axes = plt.subplots(1, 3, figsize=(15.5, 4.8), layout="constrained")
 
     ax = axes[0]
     corpus = np.array([s[c] for c in CATEGORIES])
@@ -130,8 +142,8 @@ def plot_manifest(manifest, path=None, dpi=110, **plan_kwargs):
 
     ax = axes[1]
     windows = manifest.windows
-    partial = windows.loc[windows["seizure_category"] == "partial_seizure",
-                          "seizure_ratio"].to_numpy()
+    partial = windows.loc[windows[CATEGORY_COLUMN] == "partial_seizure",
+                          RATIO_COLUMN].to_numpy()
     ax.hist(partial, bins=np.linspace(0, 1, 21), color=CATEGORY_COLORS["partial_seizure"],
             edgecolor="white")
     ax.set_xlim(0, 1)
@@ -167,5 +179,4 @@ def plot_manifest(manifest, path=None, dpi=110, **plan_kwargs):
                  f"({s['seizure_seconds'] / 3600:,.2f} h){windowing}")
     if path is not None:
         save_figure(fig, path, dpi=dpi)
-        plt.close(fig)
     return fig

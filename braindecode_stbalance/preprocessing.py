@@ -12,8 +12,6 @@ Half of the module is the documentation of the step and the two functions.
 
 from __future__ import annotations
 
-import re
-import warnings
 from importlib import import_module
 
 import numpy as np
@@ -76,9 +74,6 @@ def target_values(target, ratio, codes):
     return list(ratio.astype(np.float32).reshape(-1, 1))
 
 
-_PY_STR = pd.StringDtype("python", na_value=np.nan)
-
-
 def _set_column(md, name, values):
     columns = md.columns
     if name in columns:
@@ -88,7 +83,8 @@ def _set_column(md, name, values):
     # costs ~150 us a call; the same "str" labels in Python storage insert ~4x
     # faster. Labels and dtype name ("str") are unchanged.
     if isinstance(columns.dtype, pd.StringDtype) and columns.dtype.storage == "pyarrow":
-        md.columns = columns.astype(_PY_STR)
+        # (made here: StringDtype's na_value exists from pandas 2.3 on)
+        md.columns = columns.astype(pd.StringDtype("python", na_value=np.nan))
     # known absent: skip pandas' duplicate-label check
     md.insert(md.shape[1], name, values, allow_duplicates=True)
 
@@ -225,19 +221,23 @@ def annotate_seizure_ratio(concat_ds, labels=None, full_threshold=1.0, target=No
     return concat_ds
 
 
-def _silence_own_warning(step):
-    """Filter out braindecode's per-recording warning for a list made of ``step`` alone.
-
-    braindecode's ``preprocess`` warns once per recording ("Applying
-    preprocessors [...] to the mne.io.Raw of an EEGWindowsDataset") because a
-    step could change the signal under fixed windows. ``SeizureRatio`` never
-    does, so the exact message for ``[step]`` is ignored; any list holding
-    another step still warns. ``warnings.filterwarnings`` drops an identical
-    earlier filter, so this adds one filter per distinct step configuration.
-    """
-    message = f"Applying preprocessors [{step!r}] to the mne.io.Raw of an EEGWindowsDataset."
-    warnings.filterwarnings("ignore", message=re.escape(message) + "$", category=UserWarning,
-                            module=re.escape("braindecode.preprocessing.preprocess") + "$")
+def _import_callable(path):
+    """The callable named ``module.qualname`` (the longest importable module prefix)."""
+    parts = path.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            obj = import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for name in parts[i:]:
+            obj = getattr(obj, name, None)
+        if callable(obj):
+            return obj
+        break
+    raise ValueError(
+        f"Cannot rebuild the labels callable {path!r} from its name (a lambda, a local "
+        "function or a functools.partial has no importable name): set data['labels'] to the "
+        "callable before deserialize.")
 
 
 class SeizureRatio(Preprocessor):
@@ -307,11 +307,11 @@ class SeizureRatio(Preprocessor):
         # the filter follows the step's repr (hence its parameters)
         if name in ("labels", "full_threshold", "target") and "target" in self.__dict__:
             self._labels = None
-            _silence_own_warning(self)
+            _adapters.silence_step_warning(self)
 
     def __setstate__(self, state):  # unpickled in a joblib worker (n_jobs > 1)
         self.__dict__.update(state)
-        _silence_own_warning(self)
+        _adapters.silence_step_warning(self)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -320,6 +320,8 @@ class SeizureRatio(Preprocessor):
 
     @property
     def _all_attrs(self):
+        # braindecode's hook for a step's parameters (its own steps override it too):
+        # Preprocessor.__eq__/__repr__ read it; pinned in tests/test_adapters.py
         return ["labels", "full_threshold", "target"]
 
     def apply(self, raw_or_epochs):
@@ -373,11 +375,9 @@ class SeizureRatio(Preprocessor):
         dict
             The init parameters and ``__class_path__``.
         """
-        labels = self.labels
-        if callable(labels):
-            labels = f"callable:{labels.__module__}.{labels.__qualname__}"
-        elif labels is not None:
-            labels = sorted(str(x) for x in labels)
+        labels = SeizureLabels(self.labels).spec
+        if isinstance(labels, str):  # a callable, by name
+            labels = f"callable:{labels}"
         return {
             "labels": labels,
             "full_threshold": float(self.full_threshold),
@@ -403,6 +403,5 @@ class SeizureRatio(Preprocessor):
         data.pop("__class_path__", None)
         labels = data.get("labels")
         if isinstance(labels, str) and labels.startswith("callable:"):
-            module, _, name = labels[len("callable:"):].rpartition(".")
-            data["labels"] = getattr(import_module(module), name)
+            data["labels"] = _import_callable(labels[len("callable:"):])
         return cls(**data)

@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from ._manifest_build import window_starts
+from ._manifest_build import LAST_WINDOW, window_starts
 from .categories import check_full_threshold
 from .facts import RecordingFacts, compute, file_stat
 from .labels import LabelReport, SeizureLabels
@@ -33,7 +33,6 @@ from .manifest import SeizureManifest
 __all__ = ["scan_corpus"]
 
 FORMATS = ("tusz", "bids")
-_LAST_WINDOW = ("overlap", "drop")
 
 
 # ---------------------------------------------------------------------------
@@ -80,7 +79,7 @@ def _to_samples(seconds, sfreq, what, path):
         raise CorpusError(path, f"the {what} of {seconds:g} s is {n:g} samples at {sfreq:g} Hz, "
                           f"not a whole positive number: choose a {what} that is a whole "
                           "number of samples at every sampling rate of the corpus (or "
-                          "resample with --sfreq).")
+                          "resample first: sfreq= / --sfreq).")
     return k
 
 
@@ -135,8 +134,8 @@ def facts_from_files(path, ann_path, kind, window, stride, labels, report, resam
     if size > n_times:
         raise CorpusError(path, f"the recording has {n_times} samples ({n_times / sfreq:g} s), "
                           f"fewer than one window ({size} samples); braindecode's windowing "
-                          "refuses it. Leave it out with --on-error skip or use a shorter "
-                          "window.")
+                          "refuses it. Leave it out (on_error='skip' / --on-error skip) or use "
+                          "a shorter window.")
     seizure = labels(ann.description)
     index = np.flatnonzero(seizure)
     starts = window_starts(n_times, size, step, on_last_window)
@@ -270,7 +269,7 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
     if annotations not in ("csv_bi", "csv"):
         raise ValueError(f"annotations must be 'csv_bi' or 'csv', got {annotations!r}.")
-    if on_last_window not in _LAST_WINDOW:
+    if on_last_window not in LAST_WINDOW:
         raise ValueError(f"on_last_window must be 'overlap' or 'drop', got {on_last_window!r}.")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1:
         raise ValueError(f"n_jobs must be an int >= 1, got {n_jobs!r}.")

@@ -140,3 +140,30 @@ def test_window_kwargs_record_the_last_window_policy():
         ds = windows.datasets[0]
         size, stride, got = _windowing(ds, ds.crop_inds[:, 1], ds.crop_inds[:, 2])
         assert (size, stride, got) == (100, 70, policy)
+
+
+def test_preprocess_warns_for_each_windowed_recording_in_the_silenced_words():
+    """The warning ``silence_step_warning`` filters: text and module, per recording."""
+    windows = fixed_windows(BaseConcatDataset([RawDataset(_raw(), description={"path": "a"}),
+                                               RawDataset(_raw(), description={"path": "b"})]),
+                            window_s=2.0, stride_s=1.0)
+    step = Preprocessor(np.asarray, apply_on_array=True)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        preprocess(windows, [step])
+    ours = [w for w in rec if str(w.message) == (
+        f"Applying preprocessors [{step!r}] to the mne.io.Raw of an EEGWindowsDataset.")]
+    assert len(ours) == 2 and all(w.category is UserWarning for w in ours)
+    assert all(w.filename.replace("\\", "/").endswith("braindecode/preprocessing/preprocess.py")
+               for w in ours)
+
+
+def test_preprocessor_compares_and_prints_the_parameters_named_in__all_attrs():
+    """``Preprocessor._all_attrs``: the hook SeizureRatio overrides to name its parameters."""
+    from braindecode_stbalance import SeizureRatio
+
+    assert "_all_attrs" in vars(Preprocessor)
+    assert SeizureRatio(["seiz"]) == SeizureRatio(["seiz"])
+    assert SeizureRatio(["seiz"]) != SeizureRatio(["fnsz"])
+    assert SeizureRatio(full_threshold=0.9) != SeizureRatio()
+    assert "full_threshold=0.9" in repr(SeizureRatio(full_threshold=0.9))

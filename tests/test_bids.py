@@ -219,6 +219,11 @@ def test_events_nonpositive_duration(tmp_path):
     with pytest.raises(CorpusError, match="duration 0.0 <= 0") as exc:
         read_szcore_events(path)
     assert exc.value.line == 2
+    # positive, but lost when added to the onset (found by tests/test_adversarial.py)
+    path = _write(tmp_path, "1\t2.6e-219\tsz\tn/a\tn/a\t2020-01-01 00:00:00\t60\n")
+    with pytest.raises(CorpusError, match="too short to end after its onset") as exc:
+        read_szcore_events(path)
+    assert exc.value.line == 2
 
 
 def test_events_missing_columns(tmp_path):
@@ -279,3 +284,18 @@ def test_write_szcore_events_format(tmp_path):
     lines = path.read_text().splitlines()
     assert lines[0] == COLUMNS.strip()
     assert lines[1].split("\t")[:3] == ["0.00", "60.00", "bckg"]
+
+
+def test_szcore_bids_reader_reports_with_the_given_vocabulary(tree):
+    """``labels=`` is the vocabulary its warnings use, as for TUSZ."""
+    root, truth = tree
+    kinds = sorted({s[2] for events in truth["seizures"] for s in events})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every event type counted: no warning
+        SzCOREBIDS(root, labels=kinds)
+    with pytest.warns(UserWarning, match=r"known seizure labels that the given labels do not "
+                                         rf"count: '{kinds[0]}' x\d+"):
+        ds = SzCOREBIDS(root, labels=["not_a_seizure_type"])
+    for rec in ds.datasets:  # the events are kept either way
+        row = truth[truth["path"] == str(rec.description["path"])].iloc[0]
+        assert _events(rec.raw.annotations) == [tuple(s) for s in row.seizures]

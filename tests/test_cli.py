@@ -177,6 +177,11 @@ def test_scan_rejects_windows_that_braindecode_would_refuse(tmp_path, capsys):
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert "usage: stbalance scan" in err and bad[-2] in err
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(tmp_path / "t"), "--format", "bids", "--split", "train",
+              "--out", str(tmp_path / "x.parquet")])
+    assert exc.value.code == 2
+    assert "usage: stbalance scan" in capsys.readouterr().err
     assert main(["scan", str(tmp_path / "nothing"), "--format", "tusz",
                  "--out", str(tmp_path / "x.parquet")]) == 1
 
@@ -343,6 +348,8 @@ def test_scan_bids_equals_szcore_reader_pipeline(tmp_path, capsys):
     assert_same_manifest(scanned, ref)
     assert scanned.recordings["n_seizure_events"].sum() == sum(len(s) for s in truth["seizures"])
     scanned.check(_windows(SzCOREBIDS(root=tmp_path / "bids"), 128, 32))
-    assert main(["scan", str(tmp_path / "bids"), "--format", "bids", "--split", "train",
-                 "--out", str(out), "--quiet"]) == 1
-    assert "split applies to TUSZ" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # a usage error
+        main(["scan", str(tmp_path / "bids"), "--format", "bids", "--split", "train",
+              "--out", str(out), "--quiet"])
+    assert exc.value.code == 2
+    assert "--split applies to --format tusz only" in capsys.readouterr().err

@@ -331,3 +331,24 @@ def test_summary_plot_rejects_unknown_extension_before_work(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["summary", str(tmp_path / "m.parquet"), "--plot", str(tmp_path / "fig.xyz")])
     assert exc.value.code == 2 and ".png" in capsys.readouterr().err
+
+
+def test_plot_to_a_file_leaves_pyplot_alone(tmp_path):
+    """Writing a figure neither switches the session's backend nor leaves a pyplot figure."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from braindecode_stbalance.plots import plot_manifest
+
+    windows = make_windows(tmp_path / "c", n_recordings=2, duration=120.0)
+    m = SeizureManifest.from_dataset(windows)
+    backend, open_figures = matplotlib.get_backend(), plt.get_fignums()
+    fig = plot_manifest(m, tmp_path / "f.svg")
+    assert (tmp_path / "f.svg").read_bytes()[:5] == b"<?xml" and len(fig.axes) == 3
+    assert matplotlib.get_backend() == backend and plt.get_fignums() == open_figures
+    with pytest.raises(ValueError, match="Cannot tell the figure format"):
+        plot_manifest(m, tmp_path / "f.xyz")
+    assert not (tmp_path / "f.xyz").exists() and plt.get_fignums() == open_figures
+    shown = plot_manifest(m)  # no path: a pyplot figure, for plt.show()
+    assert shown.number in plt.get_fignums()
+    plt.close(shown)

@@ -360,3 +360,94 @@ def test_balanced_epoch_size_is_the_samplers_epoch(p, f, n):
         warnings.simplefilter("ignore")
         sampler = BalancedSeizureSampler.from_categories(codes, random_state=0)
     assert balanced_epoch_size(p, f, n) == len(sampler) == len(sampler.draw(0))
+
+
+def _windowed(n_times, policy_recorded, starts, name):
+    from braindecode_stbalance.facts import RecordingFacts
+
+    starts = np.asarray(starts, dtype=np.int64)
+    return RecordingFacts(name, 10.0, 0, n_times, starts, starts + 30, path=f"/d/{name}.edf",
+                          window_size=30, window_stride=30, on_last_window=policy_recorded)
+
+
+@pytest.mark.parametrize(("records", "per_row", "corpus"), [
+    # recorded "drop"; an unknown recording windowed the "overlap" way; one both fit
+    ([(100, "drop", [0, 30, 60]), (100, None, [0, 30, 60, 70]), (90, None, [0, 30, 60])],
+     ["drop", "overlap", ""], None),
+    ([(100, "overlap", [0, 30, 60, 70]), (100, None, [0, 30, 60, 70]), (90, None, [0, 30, 60])],
+     ["overlap"] * 3, "overlap"),
+    ([(100, None, [0, 30, 60]), (90, None, [0, 30, 60])], ["drop"] * 2, "drop"),
+    ([(100, None, [0, 30, 60]), (100, None, [0, 30, 60, 70])], ["drop", "overlap"], None),
+    ([(100, None, [0, 40])], [""], None),  # neither policy makes these windows
+])
+def test_last_window_policy_per_recording_is_recorded_or_consistent(records, per_row, corpus):
+    """A recording is never given a policy that its own windows contradict."""
+    from braindecode_stbalance._manifest_build import window_starts
+    from braindecode_stbalance.facts import compute
+
+    recs = [_windowed(n, p, s, f"r{i}") for i, (n, p, s) in enumerate(records)]
+    for r, (n, p, s) in zip(recs, records):  # the cases are what braindecode would make
+        if p is not None:
+            assert window_starts(n, 30, 30, p).tolist() == s
+    m = SeizureManifest.assemble(recs, compute(recs, fingerprints=True), 1.0, None)
+    assert m.recordings["on_last_window"].tolist() == per_row
+    assert m.settings["on_last_window"] == corpus
+
+
+def test_diff_of_a_removed_recording_names_the_removed_file(manifest, edf_paths):
+    d = manifest.diff(windowed([edf_paths[0], *edf_paths[2:]]))
+    assert [(x.recording, x.field) for x in d] == [(1, "removed")]
+    assert d[0].path == os.path.abspath(edf_paths[1])
+    assert d[0].manifest == d[0].path
+
+
+def test_two_manifests_differing_only_in_full_threshold_differ(manifest, edf_paths):
+    other = SeizureManifest.from_dataset(windowed(edf_paths), full_threshold=0.5)
+    found = manifest.diff(other)
+    assert [(d.recording, d.field, d.manifest, d.corpus) for d in found] == [
+        (-1, "full_threshold", 1.0, 0.5)]
+    with pytest.raises(ValueError, match="full_threshold is 0.5 in the other manifest but 1.0"):
+        manifest.check(other)
+    assert manifest.diff(SeizureManifest.from_dataset(windowed(edf_paths))) == []
+
+
+def _seiz_or_fnsz(description):
+    return description == "seiz" or description.endswith("sz")
+
+
+def test_manifest_made_with_a_callable_vocabulary_is_checked_with_it(edf_paths):
+    ds = windowed(edf_paths)
+    m = SeizureManifest.from_dataset(ds, labels=_seiz_or_fnsz)
+    assert m.settings["labels"] == f"{__name__}._seiz_or_fnsz"
+    with pytest.raises(ValueError, match=r"callable seizure vocabulary .*_seiz_or_fnsz.*pass it "
+                                         r"again.*labels=_seiz_or_fnsz"):
+        m.check(ds)
+    assert m.check(ds, labels=_seiz_or_fnsz) is m
+    assert m.diff(ds, labels=_seiz_or_fnsz) == []
+    m.apply(ds, labels=_seiz_or_fnsz)
+    with pytest.raises(ValueError, match="is not the vocabulary this manifest was made with"):
+        m.check(ds, labels=["seiz"])
+
+
+def test_seizure_fraction_counts_only_recordings_of_known_length(manifest):
+    m = SeizureManifest.__new__(SeizureManifest)
+    m.windows, m.settings, m.provenance = manifest.windows, manifest.settings, {}
+    m.recordings = manifest.recordings.copy()
+    rec = m.recordings
+    with_sz = int(np.flatnonzero(rec["seizure_seconds"].to_numpy() > 0)[0])
+    rec.loc[with_sz, "duration"] = np.nan
+    keep = np.arange(len(rec)) != with_sz
+    s = m.summary()
+    assert s["seizure_fraction"] == pytest.approx(
+        rec["seizure_seconds"][keep].sum() / rec["duration"][keep].sum())
+    assert s["seizure_seconds"] == rec["seizure_seconds"].sum()  # all seizure time, still
+
+
+def test_unknown_category_in_a_manifest_is_a_manifest_error(manifest):
+    from braindecode_stbalance.manifest import ManifestError
+
+    windows = manifest.windows.copy()
+    windows["seizure_category"] = windows["seizure_category"].astype(object)
+    windows.loc[3, "seizure_category"] = "seizure"
+    with pytest.raises(ManifestError, match=r"row 3 .*seizure_category='seizure'"):
+        SeizureManifest(windows, manifest.recordings, manifest.settings)

@@ -1,5 +1,6 @@
 """SeizureRatio / annotate_seizure_ratio on real braindecode windows read from EDF files."""
 
+import functools
 import json
 import warnings
 
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 
 from braindecode_stbalance import (
     CATEGORIES,
+    SeizureLabels,
     SeizureRatio,
     annotate_seizure_ratio,
     compute_seizure_ratio,
@@ -241,6 +243,30 @@ def test_step_serialises_like_braindecode_steps(edf_corpus):
     w2 = _windows(edf_corpus, use_mne_epochs=True)
     _run_step(w2, SeizureRatio())
     assert w2.datasets[0].window_preproc_kwargs[-1]["__class_path__"].endswith("SeizureRatio")
+
+
+class _Vocabulary:
+    @staticmethod
+    def is_seizure(description):
+        return description.startswith("sz")
+
+
+def test_step_serialises_any_labels_it_accepts():
+    """Names, a vocabulary, a nested function; a nameless callable is refused on rebuild."""
+    cases = [(SeizureLabels(["SEIZ"]), ["seiz"]), (["fnsz", "gnsz"], ["fnsz", "gnsz"]),
+             (_Vocabulary.is_seizure, f"callable:{__name__}._Vocabulary.is_seizure")]
+    for labels, expected in cases:
+        data = SeizureRatio(labels=labels).serialize()
+        json.dumps(data)
+        assert data["labels"] == expected
+        back = SeizureRatio.deserialize(data)
+        assert back.labels == (_Vocabulary.is_seizure if callable(labels) and not
+                               isinstance(labels, SeizureLabels) else expected)
+    nameless = functools.partial(str.startswith, "sz")
+    data = SeizureRatio(labels=nameless).serialize()  # JSON-safe, not rebuildable
+    json.dumps(data)
+    with pytest.raises(ValueError, match="Cannot rebuild the labels callable"):
+        SeizureRatio.deserialize(data)
 
 
 def test_parallel_preprocess(edf_corpus):

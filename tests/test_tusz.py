@@ -315,6 +315,26 @@ def test_unreadable_edf(tmp_path):
         read_edf_header(edf)
 
 
+def test_short_edf_named_once(tmp_path):
+    short = tmp_path / "short.edf"
+    short.write_bytes(b"0       ")
+    with pytest.raises(CorpusError) as exc:
+        read_edf_header(short)
+    assert str(exc.value).count(str(short)) == 1
+    assert "shorter than the 256-byte header" in str(exc.value)
+    assert "unreadable EDF header" not in str(exc.value)  # not wrapped a second time
+
+
+def test_edf_invalid_start_time_gives_no_date(tmp_path):
+    edf = _recording(tmp_path)
+    data = bytearray(edf.read_bytes())
+    assert read_edf_header(edf).meas_date is not None
+    data[176:184] = b"25.61.99"  # hour 25: not a time
+    edf.write_bytes(bytes(data))
+    h = read_edf_header(edf)  # the length and rate are still read
+    assert h.meas_date is None and h.n_times > 0
+
+
 def test_unknown_label_warned_with_count(tmp_path):
     text = HEADER.format(dur="60.00") + ("TERM,0.0,10.0,artf,1.0\nTERM,10.0,20.0,seiz,1.0\n"
                                          "TERM,20.0,30.0,artf,1.0\nTERM,30.0,40.0,eyem,1.0\n")

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._szcore_files import szcore_events_path
+from ._szcore_files import _DATA_SUFFIX_RE, szcore_events_path
 
 __all__ = ["find_szcore_recordings", "find_tusz_recordings", "walk_files"]
 
 _FILE_RE = re.compile(r"^(?P<patient>[^_]+)_(?P<session>s\d+)_(?P<token>t\d+)$", re.IGNORECASE)
 _SESSION_RE = re.compile(r"^(?P<session>s\d+)_(?P<date>\d{4}_\d{2}_\d{2})$", re.IGNORECASE)
-_DATA_SUFFIX_RE = re.compile(r"^(?P<stem>.+)_(?P<datatype>eeg|ieeg|meg)$")
 _SPLITS = ("train", "dev", "eval")
 
 

@@ -86,6 +86,10 @@ def _parse_events(path):
         if duration <= 0:
             raise CorpusError(path, f"row {line!r}: duration {duration} <= 0 (stop <= start); "
                               "events must have a positive duration.", lineno)
+        if onset + duration <= onset:
+            raise CorpusError(path, f"row {line!r}: duration {duration} s is too short to "
+                              f"end after its onset {onset} s (in floating point); events "
+                              "must have a positive duration.", lineno)
         if rec is not None:
             if not (math.isfinite(rec) and rec > 0):
                 raise CorpusError(path, f"row {line!r}: recordingDuration {rec} is not a "

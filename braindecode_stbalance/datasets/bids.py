@@ -181,6 +181,12 @@ on_ch_mismatch, preload, n_jobs
         A recording with a missing or invalid events file, or an unreadable
         data file: raise :class:`CorpusError`, or skip it and list it in
         :attr:`skipped` (warned once).
+    labels : None | collection of str | callable
+        The seizure vocabulary used to report event types that are not
+        counted as seizures (unknown types; known seizure types a custom list
+        leaves out), as in :class:`TUSZ`. ``None``: the SzCORE ``sz*`` event
+        types and the TUSZ labels. Annotating the corpus needs the same
+        ``labels=``.
 
     Attributes
     ----------
@@ -190,6 +196,7 @@ on_ch_mismatch, preload, n_jobs
 
     extensions: str | list[str] | None = ".edf"
     on_error: str = "raise"
+    labels: object = None
 
     def __post_init__(self):
         import mne_bids
@@ -210,7 +217,7 @@ on_ch_mismatch, preload, n_jobs
             raise FileNotFoundError(f"No BIDS data files matching the filters under "
                                     f"{os.fspath(self.root)!r}.")
         args = (self.extra_params, self.on_ch_mismatch, self.preload, self.on_error,
-                SeizureLabels(None))
+                SeizureLabels(self.labels))
         if self.n_jobs == 1:
             results = [_load_szcore(bp, *args) for bp in bids_paths]
         else:

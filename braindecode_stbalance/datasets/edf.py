@@ -76,10 +76,10 @@ def _meas_date(recording, startdate, starttime):
             return None
     try:
         hour, minute, second = (int(x) for x in starttime.split("."))
-    except ValueError:
-        hour = minute = second = 0
-    return date.replace(hour=hour, minute=minute, second=second,
-                        tzinfo=datetime.timezone.utc)
+        return date.replace(hour=hour, minute=minute, second=second,
+                            tzinfo=datetime.timezone.utc)
+    except ValueError:  # an invalid start time (e.g. hour 25): unknown, as an invalid date
+        return None
 
 
 def read_edf_header(path):
@@ -123,6 +123,8 @@ def read_edf_header(path):
             if len(signal_header) < 256 * nchan:
                 raise ValueError("truncated signal header")
             file_size = os.fstat(f.fileno()).st_size
+    except CorpusError:
+        raise
     except FileNotFoundError:
         raise CorpusError(path, "EDF file not found.") from None
     except IsADirectoryError:
