@@ -64,7 +64,7 @@ def categorize(seizure_ratio, full_threshold=1.0):
     bad = np.flatnonzero(~((r >= 0) & (r <= 1)))  # NaN included
     if bad.size:
         raise ValueError(f"seizure ratios must be in [0, 1]: row {int(bad[0])} (and "
-                         f"{bad.size - 1} more) is {r.flat[bad[0]]!r}.")
+                         f"{bad.size - 1} more) is {float(r.flat[bad[0]])!r}.")
     codes = np.ones(r.shape, dtype=np.int8)
     codes[r == 0] = 0
     codes[r >= full_threshold] = 2

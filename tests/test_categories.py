@@ -169,9 +169,9 @@ def test_categorize_compares_ratios_at_their_own_precision():
 def test_categorize_refuses_ratios_outside_0_1(bad):
     """A NaN or out-of-range ratio is an error, never a category (NaN is not partial)."""
     assert categorize([0.0, 0.5, 1.0]).tolist() == [0, 1, 2]  # the bounds themselves are fine
-    with pytest.raises(ValueError, match=r"^seizure ratios must be in \[0, 1\]: row 2 \(and "
-                                         r"1 more\) is "):
-        categorize([0.0, 0.5, bad, 1.0, bad])
+    with pytest.raises(ValueError) as err:
+        categorize([0.0, 0.5, bad, 1.0, 7.0])
+    assert str(err.value) == f"seizure ratios must be in [0, 1]: row 2 (and 1 more) is {bad!r}."
 
 
 def test_lazy_metadata_refused_with_advice(edf_corpus):
@@ -220,9 +220,10 @@ def test_category_codes_maps_names_not_positions():
                          ids=["nan", "None", "int", "float", "tuple", "list"])
 def test_category_codes_refuse_values_that_are_not_names(bad):
     """A missing or non-string category is an error, never a category (not code 1)."""
-    values = pd.Series(["no_seizure", bad, "full_seizure"], dtype=object)
-    with pytest.raises(ValueError, match=r"^x: row 1 \(and 0 more\) has seizure_category="):
-        category_codes(values, "x")
+    for values in (pd.Series(["no_seizure", bad, "full_seizure"], dtype=object),
+                   ["no_seizure", bad, "full_seizure"]):  # a Series, or a plain list
+        with pytest.raises(ValueError, match=r"^x: row 1 \(and 0 more\) has seizure_category="):
+            category_codes(values, "x")
 
 
 def test_missing_category_column_alone_is_reported(annotated, edf_paths):
@@ -272,3 +273,20 @@ def test_category_counts_with_absent_categories(edf_corpus):
     sizes = [len(ds) for ds in windows_ds.datasets]
     assert per_rec["n_windows"].tolist() == per_rec["no_seizure"].tolist() == sizes
     assert per_rec["partial_seizure"].tolist() == per_rec["full_seizure"].tolist() == [0] * 4
+
+
+def test_counts_of_a_recording_without_mne_object_name_it(annotated, edf_paths):
+    """A recording streamed from Zarr keeps no MNE object (``raw`` is None until braindecode
+    builds it from the store): seconds cannot be counted, and the error says which and why."""
+    annotated.datasets[1].raw = None  # braindecode's public setter; what Zarr leaves unset
+    with pytest.raises(ValueError) as err:
+        category_counts(annotated)
+    msg = str(err.value)
+    assert msg.startswith(f"Recording 1 (path={edf_paths[1]}) keeps no MNE object (a dataset "
+                          "streamed from Zarr), hence no sampling rate")
+    assert msg.endswith("count the categories before saving the corpus, or use its manifest "
+                        "(SeizureManifest.summary()).")
+    assert split_by_category(annotated)["no_seizure"].indices  # needs no MNE object
+    with pytest.raises(ValueError, match=r"^Recording 1 .* keeps no MNE object .* hence no "
+                                         "annotations: categorise the corpus before saving"):
+        annotate_seizure_ratio(annotated)
