@@ -18,13 +18,12 @@ from __future__ import annotations
 import math
 import numbers
 import os
-import sys
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from ._manifest_build import LAST_WINDOW, window_starts
+from ._parallel import run_tasks
 from .categories import check_full_threshold
 from .facts import RecordingFacts, compute, file_stat
 from .labels import LabelReport, SeizureLabels
@@ -176,10 +175,6 @@ def _messages(caught):
     return [f"{w.category.__name__}: {w.message}" for w in caught]
 
 
-def _scan_chunk(tasks):
-    return [_scan_one(t) for t in tasks]
-
-
 # ---------------------------------------------------------------------------
 
 
@@ -259,8 +254,6 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
         First unreadable recording, with ``on_error="raise"``, or when every
         recording was skipped.
     """
-    from tqdm.auto import tqdm
-
     from .datasets._annotations import CorpusError
 
     if format not in FORMATS:
@@ -285,30 +278,9 @@ def scan_corpus(root, format="tusz", window=60.0, stride=None, split=None,
     listing = lister(root, split, annotations)
     tasks = [(p, a, kind, window, stride, resample, on_last_window) for p, a, kind in listing]
 
-    bar = tqdm(total=len(tasks), desc="scan", unit="rec", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True)
-    results = []
-    try:
-        if n_jobs == 1:
-            _init_worker(seizure_labels)
-            for t in tasks:
-                results.append(_scan_one(t))
-                bar.update()
-                if on_error == "raise" and results[-1][1] is not None:
-                    break
-        else:
-            chunk = max(1, min(64, len(tasks) // (8 * n_jobs) or 1))
-            chunks = [tasks[i:i + chunk] for i in range(0, len(tasks), chunk)]
-            with ProcessPoolExecutor(n_jobs, initializer=_init_worker,
-                                     initargs=(seizure_labels,)) as ex:
-                for out in ex.map(_scan_chunk, chunks):
-                    results.extend(out)
-                    bar.update(len(out))
-                    if on_error == "raise" and any(r[1] is not None for r in out):
-                        ex.shutdown(cancel_futures=True)
-                        break
-    finally:
-        bar.close()
+    results = run_tasks(_scan_one, tasks, n_jobs, _init_worker, (seizure_labels,),
+                        (lambda r: r[1] is not None) if on_error == "raise" else None,
+                        progress, "scan")
 
     records, skipped, messages, report = [], [], [], LabelReport()
     for (path, *_), (facts, err, msgs, rep) in zip(tasks, results):

@@ -20,15 +20,14 @@ import numbers
 import os
 import secrets
 import shutil
-import sys
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .._atomic import _sync_folder
+from .._parallel import run_tasks
 from ..categories import check_full_threshold
 from ..facts import compute, corpus_facts
 from ..labels import LabelReport, SeizureLabels
@@ -143,35 +142,8 @@ def _check_scale(scale, dtype):
     return float(scale)
 
 
-def _run(tasks, n_jobs, labels, on_error, progress):
-    """Run ``_write_one`` over ``tasks``; results in task order (stops early on 'raise')."""
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(tasks), desc="cache", unit="rec", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True)
-    results = []
-    try:
-        if n_jobs == 1:
-            _init_worker(labels)
-            for task in tasks:
-                results.append(_write_one(*task))
-                bar.update()
-                if on_error == "raise" and results[-1][5] is not None:
-                    break
-        else:
-            with ProcessPoolExecutor(n_jobs, initializer=_init_worker,
-                                     initargs=(labels,)) as ex:
-                futures = [ex.submit(_write_one, *t) for t in tasks]
-                for future in as_completed(futures):
-                    results.append(future.result())
-                    bar.update()
-                    if on_error == "raise" and results[-1][5] is not None:
-                        for f in futures:
-                            f.cancel()
-                        break
-    finally:
-        bar.close()
-    return sorted(results, key=lambda r: r[0])
+def _write_task(task):
+    return _write_one(*task)
 
 
 def build_from_sources(sources, path, labels=None, full_threshold=1.0, dtype="float16",
@@ -224,7 +196,10 @@ def build_from_sources(sources, path, labels=None, full_threshold=1.0, dtype="fl
         try:
             tasks = [(i, s, os.fspath(tmp), scale, dtype, full_threshold)
                      for i, s in enumerate(sources)]
-            results = _run(tasks, n_jobs, labels, on_error, progress)
+            # one recording per task: long and uneven tasks balance best one at a time
+            results = run_tasks(_write_task, tasks, n_jobs, _init_worker, (labels,),
+                                (lambda r: r[5] is not None) if on_error == "raise" else None,
+                                progress, "cache", chunk_size=1)
             records, entries, frames, skipped, report, messages = [], [], [], [], LabelReport(), []
             for (i, facts, rep, entry, metadata, err, msgs) in results:
                 messages.extend(msgs)
