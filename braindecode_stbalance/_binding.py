@@ -158,9 +158,8 @@ def check_targets(root, root_indices):
         if np.ndim(first) == 0 and -1 in y:
             raise ValueError(
                 f"{RecordingName(int(i), ds)} has windows whose training target is -1, the "
-                "placeholder "
-                "braindecode's create_fixed_length_windows gives windows without a target "
-                "(a classifier would fail in its loss). Set the targets when annotating: "
+                "placeholder braindecode's create_fixed_length_windows gives windows without a "
+                "target (a classifier would fail in its loss). Set the targets when annotating: "
                 "preprocess(windows, [SeizureRatio(target='binary')]) (or target='category', "
                 "or target='ratio' for EEGRegressor), annotate_seizure_ratio(windows, "
                 "target='binary') or manifest.apply(windows, target='binary').")

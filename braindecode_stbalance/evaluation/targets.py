@@ -151,12 +151,9 @@ class DenseTargets(Dataset):
     def _index_windows(self, records, computed):
         """Windows and seizure intervals of all recordings on one global sample axis."""
         # compute's global axis: recordings one sample apart, so seizures never merge
-        shift = np.repeat(computed.origin, np.diff(computed.offsets))
-        empty = np.zeros(0, dtype=np.int64)
-        self._starts = np.concatenate([r.starts for r in records]).astype(np.int64) + shift \
-            if records else empty
-        self._stops = np.concatenate([r.stops for r in records]).astype(np.int64) + shift \
-            if records else empty
+        shift = np.repeat(computed.origin, np.diff(computed.offsets))  # empty if no record
+        self._starts = np.concatenate([r.starts for r in records] + [shift[:0]]) + shift
+        self._stops = np.concatenate([r.stops for r in records] + [shift[:0]]) + shift
         self._sz_starts, self._sz_stops = computed.seizure_intervals
         if self._starts.size != len(self.corpus):
             raise ValueError(f"the corpus has {len(self.corpus)} windows but its recordings' "
@@ -256,6 +253,3 @@ class DenseTargets(Dataset):
         return (f"{type(self).__name__}({describe_chain(self.dataset)}, "
                 f"decimation={self.decimation}, reduction={self.reduction!r}, "
                 f"return_inds={self.return_inds})")
-
-
-
