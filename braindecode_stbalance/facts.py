@@ -126,10 +126,12 @@ class Computed:
 
     @property
     def origin(self):
+        """ndarray of int64: each record's start on the global sample axis."""
         return self._origin
 
     @property
     def seizure_intervals(self):
+        """(ndarray, ndarray): merged seizure ``[start, stop)`` on the global axis."""
         return self._sz
 
     def of(self, i):
