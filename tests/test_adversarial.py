@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sampler_data import make_windows
 
@@ -151,6 +151,8 @@ _NUM = st.one_of(st.floats(-5, 200), st.sampled_from([float("nan"), float("inf")
 
 
 @settings(_SETTINGS, max_examples=300)
+@example(rows=[("TERM", 0.0, 1.0, "seiz", "1.0"), ("TERM", 100.0, 101.0, "seiz", "1.0")],
+         header="# duration = 100.00 secs", columns=True)  # starts at the end: dropped, warned
 @given(rows=st.lists(st.tuples(st.sampled_from(["TERM", "TERM", "FP1-F7", ""]), _NUM, _NUM,
                                _LABELS, st.sampled_from(["1.0", "x", "1"])), max_size=6),
        header=st.sampled_from(["# duration = 100.00 secs", "# duration = abc secs", "",
@@ -163,8 +165,8 @@ def test_random_csv_bi_files(tmp_path_factory, rows, header, columns):
     path.write_text("\n".join(lines) + "\n")
     _count()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
             ann = read_csv_bi(path, duration=100.0).annotations
     except CorpusError as err:
         assert str(path) in str(err) and err.reason
@@ -175,7 +177,12 @@ def test_random_csv_bi_files(tmp_path_factory, rows, header, columns):
     assert np.all(ann.duration > 0) and np.all(ann.onset + ann.duration <= 100.0 + 1e-9)
     assert "bckg" not in [d.lower() for d in ann.description]
     valid = [r for r in rows if r[3].lower() != "bckg"]
-    assert len(ann) == len(valid)
+    # an event that starts at or after the recording's end (100 s) is dropped, never silently
+    after = [r for r in valid if float(r[1]) >= 100.0]
+    assert len(ann) == len(valid) - len(after)
+    if after:
+        assert any(f"{len(after)} dropped as they start after it" in str(w.message)
+                   for w in caught)
 
 
 @_SETTINGS
@@ -351,3 +358,15 @@ def test_zz_case_count(capsys):
     assert CASES["n"] > 500
     json.dumps(CASES)
     os.environ.setdefault("STBALANCE_ADVERSARIAL_CASES", str(CASES["n"]))
+
+
+def test_an_event_starting_at_the_end_is_never_dropped_silently(tmp_path):
+    """[100, 100.005) in a 100 s recording ends within the silent clipping margin, but it is
+    dropped whole, so the reader says so."""
+    path = tmp_path / "r.csv_bi"
+    path.write_text("# duration = 100.00 secs\nchannel,start_time,stop_time,label,confidence\n"
+                    "TERM,0.0,1.0,seiz,1.0\nTERM,100.0,100.005,seiz,1.0\n")
+    with pytest.warns(UserWarning, match=r"1 annotation\(s\) end after .*\(1 dropped as they "
+                                         r"start after it\)"):
+        ann = read_csv_bi(path, duration=100.0).annotations
+    assert list(ann.onset) == [0.0]

@@ -146,8 +146,8 @@ def finish(path, start, stop, label, duration, stated, what, labels, report, mer
         start, stop, label = merge(start, stop, label, seizure)
     end = recording_end(path, stated, duration, what)
     if end is not None and start.size:
-        over = stop > end + _CLIP_SILENT
-        after = start >= end
+        after = start >= end  # dropped: always said, however little they pass the end
+        over = (stop > end + _CLIP_SILENT) | after
         if over.any():
             warnings.warn(
                 f"{os.fspath(path)}: {int(over.sum())} annotation(s) end after the recording "

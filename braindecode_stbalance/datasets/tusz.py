@@ -212,7 +212,7 @@ class TUSZ(BaseConcatDataset):
     ``subject`` (= patient), ``session``, ``date``, ``montage``, ``token``
     (``tNNN``), ``annotation_path`` and ``duration`` (seconds, from the EDF).
     Events are clipped to the EDF duration (warned when they overshoot by more
-    than 10 ms); unknown labels are kept, not counted as seizures, and warned
+    than 10 ms, or start at or after the end and are dropped); unknown labels are kept, not counted as seizures, and warned
     about once with counts. Background rows are not turned into annotations.
     """
 
